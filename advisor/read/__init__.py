@@ -1,0 +1,1 @@
+"""Read stage: bytes in, parsed documents (or a `ParseFailure` fact) out. No detection here."""

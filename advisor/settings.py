@@ -1,0 +1,74 @@
+"""Resolved settings for one run: defaults, then the configuration file, then the command line.
+
+Settings are frozen and hashable so that they can key a cache and travel to worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from advisor.model import Severity
+
+# Folders nobody wants linted; the same spirit as ruff's default `exclude`.
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pypackages__",
+    "__pycache__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    """Project root: the configuration file's folder, else the git work tree, else the path."""
+    config_path: Path | None = None
+    select: tuple[str, ...] = ("ALL",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    respect_gitignore: bool = True
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+    fail_on: Severity = Severity.WARNING
+    rule_dirs: tuple[Path, ...] = field(default=())
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+    def with_cli(
+        self,
+        *,
+        select: tuple[str, ...] | None = None,
+        extend_select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+    ) -> Settings:
+        """Command-line selection: `--select` replaces, `--extend-select`/`--ignore` add."""
+        return replace(
+            self,
+            select=select if select is not None else self.select,
+            extend_select=self.extend_select + extend_select,
+            ignore=self.ignore + ignore,
+        )
