@@ -1,0 +1,103 @@
+"""Facts stage: what one file shows, as a pure function of (path, bytes, settings).
+
+No I/O and no global state here, so results can be cached by content hash and computed in
+worker processes. Work that needs several files (call graph, spec-code join) is a later stage.
+"""
+
+from __future__ import annotations
+
+from advisor.facts.python.llm_calls import LlmCallDetector
+from advisor.facts.python.responses import ResponseDetector
+from advisor.facts.python.walk import Detector, run_detectors
+from advisor.facts.spec.operations import operations
+from advisor.facts.suppressions import python_suppressions
+from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
+from advisor.read.comments import advisor_comments
+from advisor.read.python import PythonSource, parse_python
+from advisor.read.source import TextFailure
+from advisor.read.spec import SpecDocument, SpecFailure, load_spec, sniff_spec
+from advisor.settings import Settings
+
+SIZE_SNIFF_BYTES = 1 << 20
+
+
+def python_detectors() -> list[Detector]:
+    """Fresh detector instances for one module (detectors may keep per-module state)."""
+    return [ResponseDetector(), LlmCallDetector()]
+
+
+def module_name(path: str) -> str:
+    """`app/routes/chat.py` -> `app.routes.chat` (packages drop `__init__`)."""
+    parts = path.removesuffix(".py").split("/")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(p for p in parts if p and p != "..")
+
+
+def summarize(
+    path: str, language: str, data: bytes, settings: Settings, *, size: int | None = None
+) -> FileSummary | None:
+    """The facts of one file; None for YAML/JSON that is not an OpenAPI document.
+
+    For a file over `max-file-size` the caller may pass only its first bytes and the real `size`.
+    """
+    size = len(data) if size is None else size
+    if size > settings.max_file_size:
+        return _too_large(path, language, data, size, settings)
+    if language == "python":
+        return summarize_python(path, data)
+    return summarize_spec(path, data)
+
+
+def summarize_python(path: str, data: bytes) -> FileSummary:
+    parsed = parse_python(data)
+    if isinstance(parsed, TextFailure):
+        return _failure(path, "python", "python", parsed)
+    facts = run_detectors(path, parsed, module_name(path), python_detectors())
+    suppressions = python_suppressions(path, advisor_comments(parsed.text))
+    return FileSummary(path, "python", tuple(facts), suppressions)
+
+
+def summarize_spec(path: str, data: bytes) -> FileSummary | None:
+    loaded = load_spec(data)
+    if loaded is None:
+        return None
+    if isinstance(loaded, SpecFailure):
+        return _failure(path, "spec", loaded.kind.syntax, loaded.failure)
+    facts, suppressions = operations(path, loaded)
+    return FileSummary(path, "spec", tuple(facts), tuple(suppressions))
+
+
+def _failure(path: str, language: str, reader: str, failure: TextFailure) -> FileSummary:
+    fact = ParseFailure(
+        evidence=Evidence(location=Location(path, failure.line, failure.column)),
+        reader=reader,
+        message=failure.message,
+    )
+    return FileSummary(path, language, (fact,))
+
+
+def _too_large(
+    path: str, language: str, data: bytes, size: int, settings: Settings
+) -> FileSummary | None:
+    if (
+        language != "python"
+        and sniff_spec(data[:SIZE_SNIFF_BYTES].decode("utf-8", errors="replace")) is None
+    ):
+        return None  # a large data file that is not a spec is not ours to judge
+    limit = settings.max_file_size
+    failure = TextFailure(
+        f"file is {size:,} bytes, over the {limit:,}-byte limit (max-file-size); skipped"
+    )
+    return _failure(path, language, "text", failure)
+
+
+__all__ = [
+    "Fact",
+    "PythonSource",
+    "SpecDocument",
+    "module_name",
+    "summarize",
+    "summarize_python",
+    "summarize_spec",
+]

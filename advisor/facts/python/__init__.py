@@ -1,0 +1,1 @@
+"""Detectors over Python modules (stdlib `ast`)."""

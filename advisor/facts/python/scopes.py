@@ -1,0 +1,248 @@
+"""Python scopes and the names they bind, computed lazily from `ast`.
+
+Detectors ask "what is `client` here?" only for the rare calls they care about, so a scope's
+bindings are collected the first time somebody asks, by a walk over that scope's own statements
+(never into nested functions or classes). Resolution is deliberately conservative: a name bound
+more than once, or bound by a loop, unpacking, `del` or a walrus, has no single value, and the
+detectors then report nothing rather than guess.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One way a name is bound in a scope.
+
+    kind: `import` (qualified holds the imported name), `value` (node is the assigned
+    expression), `annotation` (node is the annotation, no value), `param` (node is the ast.arg),
+    `def` / `class` (node is the definition), `opaque` (loops, unpacking, augmented assignment).
+    """
+
+    kind: str
+    node: ast.AST | None
+    scope: Scope
+    qualified: str | None = None
+    annotation: ast.expr | None = None
+
+
+class Scope:
+    def __init__(self, node: ScopeNode, parent: Scope | None, module: str = "") -> None:
+        self.node = node
+        self.parent = parent
+        self.module: str = module if parent is None else parent.module
+
+    @property
+    def is_function(self) -> bool:
+        return isinstance(self.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+
+    @property
+    def module_scope(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    @cached_property
+    def qualname(self) -> str:
+        if self.parent is None:
+            return ""
+        name = getattr(self.node, "name", "<lambda>")
+        outer = self.parent.qualname
+        return f"{outer}.{name}" if outer else name
+
+    @cached_property
+    def enclosing_class(self) -> ast.ClassDef | None:
+        """The class a method belongs to (for `self.attr` resolution)."""
+        if (
+            self.is_function
+            and self.parent is not None
+            and isinstance(self.parent.node, ast.ClassDef)
+        ):
+            return self.parent.node
+        return None
+
+    @cached_property
+    def _collected(self) -> tuple[dict[str, list[Binding]], frozenset[str]]:
+        bindings: dict[str, list[Binding]] = {}
+        declared_global: set[str] = set()
+        collector = _Collector(self, bindings, declared_global)
+        node = self.node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for arg in _arguments(node.args):
+                bindings.setdefault(arg.arg, []).append(
+                    Binding("param", arg, self, annotation=arg.annotation)
+                )
+            if isinstance(node, ast.Lambda):
+                return bindings, frozenset()
+        collector.statements(node.body)
+        return bindings, frozenset(declared_global)
+
+    @property
+    def bindings(self) -> dict[str, list[Binding]]:
+        return self._collected[0]
+
+    def lookup(self, name: str) -> list[Binding]:
+        """The bindings `name` refers to from this scope (local, enclosing functions, module)."""
+        scope: Scope | None = self
+        first = True
+        while scope is not None:
+            bindings, declared_global = scope._collected
+            if name in declared_global:
+                return self.module_scope.bindings.get(name, [])
+            # Class bodies are visible to their own statements only, not to their methods.
+            if first or not isinstance(scope.node, ast.ClassDef):
+                found = bindings.get(name)
+                if found:
+                    return found
+            first = False
+            scope = scope.parent
+        return []
+
+    def single(self, name: str) -> Binding | None:
+        """The binding of `name` if there is exactly one (else resolution stops)."""
+        found = self.lookup(name)
+        if len(found) == 1:
+            return found[0]
+        imports = {b.qualified for b in found if b.kind == "import"}
+        if found and len(imports) == 1 and all(b.kind == "import" for b in found):
+            return found[0]  # the same import in both arms of an `if`/`try`
+        return None
+
+
+def _arguments(args: ast.arguments) -> Iterator[ast.arg]:
+    yield from args.posonlyargs
+    yield from args.args
+    if args.vararg:
+        yield args.vararg
+    yield from args.kwonlyargs
+    if args.kwarg:
+        yield args.kwarg
+
+
+class _Collector:
+    def __init__(
+        self, scope: Scope, bindings: dict[str, list[Binding]], declared_global: set[str]
+    ) -> None:
+        self.scope = scope
+        self.bindings = bindings
+        self.declared_global = declared_global
+
+    def add(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def opaque(self, target: ast.AST) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                self.add(node.id, Binding("opaque", node, self.scope))
+            elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+                self.add(node.name, Binding("opaque", node, self.scope))
+            elif isinstance(node, ast.MatchMapping) and node.rest:
+                self.add(node.rest, Binding("opaque", node, self.scope))
+
+    def statements(self, body: Iterable[ast.stmt]) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def statement(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    self.add(target.id, Binding("value", stmt.value, self.scope))
+                elif isinstance(target, ast.Tuple | ast.List | ast.Starred):
+                    self.opaque(target)
+        elif isinstance(stmt, ast.AnnAssign):
+            if isinstance(stmt.target, ast.Name):
+                kind = "value" if stmt.value is not None else "annotation"
+                node = stmt.value if stmt.value is not None else stmt.annotation
+                self.add(
+                    stmt.target.id, Binding(kind, node, self.scope, annotation=stmt.annotation)
+                )
+        elif isinstance(stmt, ast.AugAssign):
+            self.opaque(stmt.target)
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.add(alias.asname, Binding("import", stmt, self.scope, alias.name))
+                else:
+                    top = alias.name.split(".")[0]
+                    self.add(top, Binding("import", stmt, self.scope, top))
+        elif isinstance(stmt, ast.ImportFrom):
+            base = self._import_base(stmt)
+            for alias in stmt.names:
+                if alias.name == "*":
+                    continue
+                qualified = f"{base}.{alias.name}" if base else alias.name
+                self.add(alias.asname or alias.name, Binding("import", stmt, self.scope, qualified))
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.add(stmt.name, Binding("def", stmt, self.scope))
+        elif isinstance(stmt, ast.ClassDef):
+            self.add(stmt.name, Binding("class", stmt, self.scope))
+        elif isinstance(stmt, ast.For | ast.AsyncFor):
+            self.opaque(stmt.target)
+            self.statements(stmt.body)
+            self.statements(stmt.orelse)
+        elif isinstance(stmt, ast.While | ast.If):
+            self.statements(stmt.body)
+            self.statements(stmt.orelse)
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    # Clients and streams return themselves from __enter__.
+                    self.add(item.optional_vars.id, Binding("value", item.context_expr, self.scope))
+                elif item.optional_vars is not None:
+                    self.opaque(item.optional_vars)
+            self.statements(stmt.body)
+        elif isinstance(stmt, ast.Try | ast.TryStar):
+            self.statements(stmt.body)
+            for handler in stmt.handlers:
+                if handler.name:
+                    self.add(handler.name, Binding("opaque", handler, self.scope))
+                self.statements(handler.body)
+            self.statements(stmt.orelse)
+            self.statements(stmt.finalbody)
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                self.opaque(case.pattern)
+                self.statements(case.body)
+        elif isinstance(stmt, ast.Global):
+            self.declared_global.update(stmt.names)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                self.opaque(target)
+        # Walrus targets bind in the enclosing function; they are rare in the code we read and
+        # are treated as unknown by making the name ambiguous.
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for part in _expressions(stmt):
+                if isinstance(part, ast.NamedExpr) and isinstance(part.target, ast.Name):
+                    self.add(part.target.id, Binding("opaque", part, self.scope))
+
+    def _import_base(self, stmt: ast.ImportFrom) -> str:
+        module = stmt.module or ""
+        if not stmt.level:
+            return module
+        package = self.scope.module.split(".")
+        # `from . import x` in a/b/c.py means package a.b; each extra dot goes one level up.
+        parents = package[: len(package) - stmt.level] if len(package) >= stmt.level else []
+        return ".".join([*parents, module] if module else parents)
+
+
+def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
+    """Expression nodes of a statement, without descending into nested statements/scopes."""
+    stack: list[ast.AST] = [
+        child for child in ast.iter_child_nodes(stmt) if not isinstance(child, ast.stmt)
+    ]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.Lambda | ast.comprehension):
+            continue
+        stack.extend(ast.iter_child_nodes(node))

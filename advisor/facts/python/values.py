@@ -1,0 +1,206 @@
+"""What an expression is known to be before the program runs.
+
+Three answers are possible and all three matter: a literal value, "not present", and UNKNOWN.
+Detectors must turn UNKNOWN into "no finding" (precision over recall), so every function here
+returns it whenever a value depends on run time: parameters, calls, loops, re-assignment.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from advisor.facts.python.scopes import Binding, Scope
+
+MAX_DEPTH = 8
+
+
+class Unknown(enum.Enum):
+    UNKNOWN = "unknown"
+
+    def __bool__(self) -> bool:  # an UNKNOWN is never truthy by accident
+        return False
+
+
+UNKNOWN = Unknown.UNKNOWN
+
+
+def single_value(name: str, scope: Scope) -> tuple[ast.expr, Scope] | None:
+    """The expression `name` was assigned, if it was assigned exactly once."""
+    binding = scope.single(name)
+    if binding is None or binding.kind != "value" or not isinstance(binding.node, ast.expr):
+        return None
+    return binding.node, binding.scope
+
+
+def constant(expr: ast.expr | None, scope: Scope, depth: int = 0) -> object:
+    """A literal str/bytes/int/float/bool/None value of `expr`, or UNKNOWN."""
+    if expr is None or depth > MAX_DEPTH:
+        return UNKNOWN
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    if isinstance(expr, ast.Name):
+        found = single_value(expr.id, scope)
+        return constant(found[0], found[1], depth + 1) if found else UNKNOWN
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = constant(expr.left, scope, depth + 1)
+        right = constant(expr.right, scope, depth + 1)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return UNKNOWN
+    if isinstance(expr, ast.JoinedStr):
+        parts = []
+        for part in expr.values:
+            value = constant(part, scope, depth + 1)
+            if not isinstance(value, str):
+                return UNKNOWN
+            parts.append(value)
+        return "".join(parts)
+    return UNKNOWN
+
+
+def string(expr: ast.expr | None, scope: Scope) -> str | Unknown | None:
+    value = constant(expr, scope)
+    if value is None or isinstance(value, str):
+        return value
+    return UNKNOWN
+
+
+def boolean(expr: ast.expr | None, scope: Scope) -> bool | Unknown:
+    value = constant(expr, scope)
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    return UNKNOWN
+
+
+@dataclass
+class DictValue:
+    """A dict literal (possibly spread over `**` merges and `dict(...)` calls)."""
+
+    entries: list[tuple[str, ast.expr, Scope]] = field(default_factory=list)
+    complete: bool = True
+    """False when some key is computed at run time or a `**` part is unknown."""
+
+    def get(self, key: str) -> tuple[ast.expr, Scope] | None:
+        for name, value, scope in reversed(self.entries):
+            if name == key:
+                return value, scope
+        return None
+
+
+def mapping(expr: ast.expr | None, scope: Scope, depth: int = 0) -> DictValue | Unknown:
+    if expr is None or depth > MAX_DEPTH:
+        return UNKNOWN
+    if isinstance(expr, ast.Dict):
+        result = DictValue()
+        for key, value in zip(expr.keys, expr.values, strict=True):
+            if key is None:  # {**other}
+                merged = mapping(value, scope, depth + 1)
+                if isinstance(merged, Unknown):
+                    result.complete = False
+                else:
+                    result.entries.extend(merged.entries)
+                    result.complete &= merged.complete
+                continue
+            name = constant(key, scope, depth + 1)
+            if isinstance(name, str):
+                result.entries.append((name, value, scope))
+            else:
+                result.complete = False
+        return result
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict":
+        if scope.lookup("dict"):
+            return UNKNOWN  # a local `dict` shadows the builtin
+        result = DictValue()
+        for arg in expr.args:
+            merged = mapping(arg, scope, depth + 1)
+            if isinstance(merged, Unknown):
+                result.complete = False
+            else:
+                result.entries.extend(merged.entries)
+                result.complete &= merged.complete
+        for keyword in expr.keywords:
+            if keyword.arg is None:
+                result.complete = False
+            else:
+                result.entries.append((keyword.arg, keyword.value, scope))
+        return result
+    if isinstance(expr, ast.Name):
+        found = single_value(expr.id, scope)
+        return mapping(found[0], found[1], depth + 1) if found else UNKNOWN
+    return UNKNOWN
+
+
+def qualified_name(expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:
+    """`starlette.responses.StreamingResponse` for `StreamingResponse` imported from there.
+
+    Follows imports and simple aliases (`SR = StreamingResponse`); anything else is None.
+    """
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Attribute):
+        base = qualified_name(expr.value, scope, depth + 1)
+        return f"{base}.{expr.attr}" if base else None
+    if isinstance(expr, ast.Name):
+        binding = scope.single(expr.id)
+        if binding is None:
+            return None
+        if binding.kind == "import":
+            return binding.qualified
+        if binding.kind == "value" and isinstance(binding.node, ast.Name | ast.Attribute):
+            return qualified_name(binding.node, binding.scope, depth + 1)
+        if binding.kind in ("class", "def"):
+            return _local_name(binding)
+    return None
+
+
+def _local_name(binding: Binding) -> str:
+    name = getattr(binding.node, "name", "?")
+    owner = binding.scope.qualname
+    module = binding.scope.module or "<module>"
+    return f"{module}.{owner}.{name}" if owner else f"{module}.{name}"
+
+
+def call_argument(call: ast.Call, keyword: str | None, position: int | None) -> ast.expr | None:
+    """The argument passed for a parameter, by keyword or position; None if not passed."""
+    if keyword is not None:
+        for kw in call.keywords:
+            if kw.arg == keyword:
+                return kw.value
+    if position is not None and position < len(call.args):
+        candidates = call.args[: position + 1]
+        if not any(isinstance(a, ast.Starred) for a in candidates):
+            return call.args[position]
+    return None
+
+
+def has_unknown_arguments(call: ast.Call) -> bool:
+    """`f(*args)` or `f(**kwargs)`: any parameter may have been passed."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    )
+
+
+def attribute_chain(expr: ast.expr) -> tuple[ast.expr, list[str]]:
+    """`a.b.c` -> (`a`, ["b", "c"]); the base is whatever is left of the attributes."""
+    names: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        names.append(expr.attr)
+        expr = expr.value
+    names.reverse()
+    return expr, names
+
+
+def walk_without_scopes(node: ast.AST) -> Iterator[ast.AST]:
+    """Nodes under `node`, not descending into nested functions, lambdas or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        stack.extend(ast.iter_child_nodes(current))

@@ -1,0 +1,1 @@
+"""Detectors over OpenAPI / Swagger documents."""

@@ -1,0 +1,58 @@
+"""Suppressions written in the files themselves, collected as data for the engine to apply.
+
+Rules never see them: the engine matches a finding's evidence against them (a Python comment on
+a line the evidence anchors to; `x-advisor-ignore` on the operation that contains the finding).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from advisor.model import Suppression
+from advisor.read.comments import AdvisorComment
+from advisor.read.spec import pointer_text
+
+_IGNORE = re.compile(r"^ignore(?:\[(?P<codes>[^\]]*)\])?(?=\s|$|[;,])")
+_CODE = re.compile(r"^[A-Z]+[0-9]+$")
+IGNORE_KEY = "x-advisor-ignore"
+
+
+def _codes(raw: Iterable[str]) -> frozenset[str]:
+    return frozenset(code.strip().upper() for code in raw if code.strip())
+
+
+def python_suppressions(path: str, comments: Iterable[AdvisorComment]) -> tuple[Suppression, ...]:
+    found = []
+    for comment in comments:
+        match = _IGNORE.match(comment.body)
+        if match is None:
+            continue
+        codes = match["codes"]
+        found.append(
+            Suppression(
+                path=path,
+                codes=None if codes is None else _codes(codes.split(",")),
+                line=comment.line,
+            )
+        )
+    return tuple(found)
+
+
+def spec_suppression(
+    path: str, pointer: tuple[str, ...], node: Mapping[str, Any]
+) -> Suppression | None:
+    """`x-advisor-ignore: [ADV601]` (or `true` for every code) on a path item or operation."""
+    raw = node.get(IGNORE_KEY)
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        codes = None
+    elif isinstance(raw, str):
+        codes = _codes([raw])
+    elif isinstance(raw, list) and all(isinstance(c, str) for c in raw):
+        codes = _codes(raw)
+    else:
+        return None  # malformed: reported as an invalid hint once hints are validated
+    return Suppression(path=path, codes=codes, pointer=pointer_text(pointer))

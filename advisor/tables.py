@@ -1,0 +1,162 @@
+"""Typed, immutable views of the data tables in `advisor/data` (validated by their schemas)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.resources import data_table
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where an argument is passed: by keyword, by position, or not at all (default)."""
+
+    keyword: str | None = None
+    position: int | None = None
+    default: str | None = None
+    alternatives: tuple[Slot, ...] = ()
+
+
+@dataclass(frozen=True)
+class LibraryHeader:
+    name: str
+    value: str
+    forced: bool
+
+
+@dataclass(frozen=True)
+class ResponseClass:
+    names: tuple[str, ...]
+    library: str
+    media_type: Slot
+    headers: Slot | None
+    sets_headers: tuple[LibraryHeader, ...]
+    source: str
+
+
+def _slot(raw: dict[str, Any] | None) -> Slot | None:
+    if raw is None:
+        return None
+    return Slot(
+        keyword=raw.get("keyword"),
+        position=raw.get("position"),
+        default=raw.get("default"),
+        alternatives=tuple(s for s in map(_slot, raw.get("alternatives", ())) if s is not None),
+    )
+
+
+@functools.cache
+def response_classes() -> dict[str, ResponseClass]:
+    """Response classes by every qualified name they are importable under."""
+    index: dict[str, ResponseClass] = {}
+    for raw in data_table("responses")["responses"]:
+        entry = ResponseClass(
+            names=tuple(raw["names"]),
+            library=raw["library"],
+            media_type=_slot(raw["media-type"]) or Slot(),
+            headers=_slot(raw.get("headers")),
+            sets_headers=tuple(
+                LibraryHeader(h["name"], h["value"], h["mode"] == "forced")
+                for h in raw["sets-headers"]
+            ),
+            source=raw["source"],
+        )
+        for name in entry.names:
+            index[name] = entry
+    return index
+
+
+@dataclass(frozen=True)
+class StructuredArgument:
+    keyword: str
+    at: tuple[str, ...] = ()
+    plain_types: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ForcedTool:
+    keyword: str
+    strings: frozenset[str]
+    types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class MethodShape:
+    api: str
+    stream_keyword: str | None
+    stream_always: bool | None
+    structured_always: bool | None
+    structured_arguments: tuple[StructuredArgument, ...]
+    forced_tool: ForcedTool | None
+
+
+@dataclass(frozen=True, eq=False)
+class Sdk:
+    """One provider SDK (compared by identity: the table holds exactly one of each)."""
+
+    provider: str
+    sdk: str
+    modules: tuple[str, ...]
+    clients: dict[str, bool]
+    """Qualified client class -> is asynchronous."""
+    module_calls: bool
+    transparent: frozenset[str]
+    not_given: frozenset[str]
+    methods: dict[str, MethodShape]
+
+
+def _method(raw: dict[str, Any]) -> MethodShape:
+    stream = raw["stream"]
+    structured = raw.get("structured-output", {})
+    forced = raw.get("forced-tool")
+    return MethodShape(
+        api=raw["api"],
+        stream_keyword=stream.get("keyword"),
+        stream_always=stream.get("always"),
+        structured_always=structured.get("always"),
+        structured_arguments=tuple(
+            StructuredArgument(
+                a["keyword"], tuple(a.get("at", ())), frozenset(a.get("plain-types", ()))
+            )
+            for a in structured.get("arguments", ())
+        ),
+        forced_tool=(
+            ForcedTool(
+                forced["keyword"],
+                frozenset(forced.get("strings", ())),
+                frozenset(forced.get("types", ())),
+            )
+            if forced
+            else None
+        ),
+    )
+
+
+@functools.cache
+def sdks() -> tuple[Sdk, ...]:
+    return tuple(
+        Sdk(
+            provider=raw["provider"],
+            sdk=raw["sdk"],
+            modules=tuple(raw["modules"]),
+            clients={c["name"]: c["async"] for c in raw["clients"]},
+            module_calls=raw["module-calls"],
+            transparent=frozenset(raw.get("transparent", ())),
+            not_given=frozenset(raw.get("not-given", ())),
+            methods={m["api"]: _method(m) for m in raw["methods"]},
+        )
+        for raw in data_table("llm_sdks")["sdks"]
+    )
+
+
+@functools.cache
+def client_classes() -> dict[str, tuple[Sdk, bool]]:
+    """Qualified client class -> (its SDK, is asynchronous)."""
+    return {name: (sdk, is_async) for sdk in sdks() for name, is_async in sdk.clients.items()}
+
+
+@functools.cache
+def sdk_modules() -> dict[str, Sdk]:
+    return {module: sdk for sdk in sdks() for module in sdk.modules}
