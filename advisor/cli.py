@@ -1,0 +1,233 @@
+"""The `advisor` command. Thin: parse options, call the engine, render, choose the exit status.
+
+`main(argv) -> int` is the single error boundary: bad input files never get here (they are
+findings), configuration and usage mistakes exit 2 with one clear message, and anything
+unexpected becomes one line on stderr and exit 2 rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+
+from advisor import __version__
+from advisor.config import load_settings
+from advisor.engine import Result, analyze, catalog_for
+from advisor.errors import AdvisorError, UsageError
+from advisor.exitcodes import ExitCode
+from advisor.model import Severity
+from advisor.policy.docs import facts_markdown, rule_markdown
+from advisor.policy.selftest import check_examples
+from advisor.reporters import RenderOptions
+from advisor.reporters import json as json_reporter
+from advisor.reporters import text as text_reporter
+
+REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
+    "text": text_reporter.render,
+    "json": json_reporter.render,
+}
+
+
+def _selectors(values: Sequence[str]) -> tuple[str, ...]:
+    """`--select ADV2,ADV101 --select ADV3` -> ("ADV2", "ADV101", "ADV3")."""
+    return tuple(
+        part.strip().upper() for value in values for part in value.split(",") if part.strip()
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="advisor")
+def cli() -> None:
+    """Lint services that serve LLM output: stream, sync, batch or async job."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--select", multiple=True, metavar="CODES", help="Only these codes/prefixes (comma-separated)."
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Codes/prefixes to add to the selection.",
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Codes/prefixes to skip.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Lowest severity that fails the run (default from config, else warning).",
+)
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of each finding.")
+def check(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str,
+    output_file: Path | None,
+    exit_zero: bool,
+    fail_on: str | None,
+    config: Path | None,
+    quiet: bool,
+    statistics: bool,
+) -> int:
+    """Lint PATHS (default: the current folder)."""
+    targets = list(paths) or [Path()]
+    settings = load_settings(targets, config).with_cli(
+        select=_selectors(select) or None,
+        extend_select=_selectors(extend_select),
+        ignore=_selectors(ignore),
+    )
+    if fail_on:
+        settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
+    result = analyze(targets, settings=settings)
+    options = RenderOptions(quiet=quiet, statistics=statistics)
+    rendered = REPORTERS[output_format](result, options)
+    _emit(rendered, output_file)
+    if exit_zero or not result.failing():
+        return ExitCode.OK
+    return ExitCode.FINDINGS
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = output_file.with_name(f".{output_file.name}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(output_file)
+    except OSError as exc:
+        raise UsageError(f"{output_file}: cannot write report: {exc.strerror or exc}") from exc
+
+
+@cli.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def rules_command(output_format: str, config: Path | None) -> int:
+    """List every rule: code, name, severity, summary."""
+    catalog = catalog_for(load_settings([Path()], config))
+    if output_format == "json":
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "summary": r.summary,
+                "builtin": r.builtin,
+            }
+            for r in catalog.rules
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return ExitCode.OK
+    width = max((len(r.name) for r in catalog.rules), default=0)
+    for rule in catalog.rules:
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}")
+    return ExitCode.OK
+
+
+@cli.command("rule")
+@click.argument("code")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def rule_command(code: str, config: Path | None) -> int:
+    """Show the full documentation of one rule (by code or name)."""
+    catalog = catalog_for(load_settings([Path()], config))
+    rule = catalog.get(code)
+    if rule is None:
+        raise UsageError(f"unknown rule '{code}' (see `advisor rules`)")
+    click.echo(rule_markdown(rule), nl=False)
+    return ExitCode.OK
+
+
+@cli.command("facts")
+def facts_command() -> int:
+    """List the fact kinds and fields that rule files can test."""
+    click.echo(facts_markdown(), nl=False)
+    return ExitCode.OK
+
+
+@cli.command("test-rules")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+@click.option("--builtin/--no-builtin", default=False, help="Also test the built-in rules.")
+def test_rules_command(config: Path | None, builtin: bool) -> int:
+    """Run the bad/good examples of your own rule files (rule-dirs), as the test suite does."""
+    catalog = catalog_for(load_settings([Path()], config))
+    rules = [r for r in catalog.rules if builtin or not r.builtin]
+    failures = 0
+    for rule in rules:
+        problems = check_examples(rule, catalog)
+        status = "ok" if not problems else "FAILED"
+        click.echo(f"{rule.code} {rule.name}: {status}")
+        for problem in problems:
+            click.echo(f"  {problem}")
+        failures += bool(problems)
+    click.echo(f"{len(rules) - failures} passed, {failures} failed.")
+    return ExitCode.FINDINGS if failures else ExitCode.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; never raises, always returns an exit status."""
+    try:
+        status = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="advisor",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.ERROR
+    except click.exceptions.Abort:
+        click.echo("advisor: aborted", err=True)
+        return ExitCode.ERROR
+    except AdvisorError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"advisor: error: {line}", err=True)
+        return ExitCode.ERROR
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitCode.ERROR
+    except Exception as exc:  # the error boundary: one line, never a traceback
+        if os.environ.get("ADVISOR_DEBUG"):
+            raise
+        click.echo(
+            f"advisor: internal error: {type(exc).__name__}: {exc} "
+            "(set ADVISOR_DEBUG=1 for a traceback; please report it)",
+            err=True,
+        )
+        return ExitCode.ERROR
+    return int(status) if isinstance(status, int) else ExitCode.OK
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (`advisor check | head`), keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def entry_point() -> None:
+    sys.exit(main())

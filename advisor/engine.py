@@ -1,0 +1,112 @@
+"""The pipeline, end to end: discover -> read -> facts -> policy -> findings.
+
+`analyze()` is the Python API; the command line is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.config import load_settings
+from advisor.discover import SourceFile, discover, language_of
+from advisor.errors import ConfigError
+from advisor.facts import SIZE_SNIFF_BYTES, summarize
+from advisor.findings import finalize
+from advisor.model import Evidence, FileSummary, Finding, Location, ParseFailure, Severity
+from advisor.policy.catalog import Catalog, Rule, load_catalog
+from advisor.policy.evaluate import evaluate, facts_by_kind
+from advisor.policy.selection import check_selectors, selected_rules
+from advisor.settings import Settings
+
+
+@dataclass(frozen=True)
+class Result:
+    findings: tuple[Finding, ...]
+    files: tuple[str, ...]
+    """Files that were analysed (Python modules and specs), relative to the root."""
+    rules: tuple[Rule, ...]
+    """Rules that ran."""
+    settings: Settings
+
+    def failing(self) -> tuple[Finding, ...]:
+        threshold = self.settings.fail_on.rank
+        return tuple(f for f in self.findings if f.severity.rank >= threshold)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+def analyze(
+    paths: Sequence[str | Path] = (".",),
+    *,
+    settings: Settings | None = None,
+    config: Path | None = None,
+) -> Result:
+    """Lint `paths` with the configuration found from the first path (or `settings`)."""
+    resolved_paths = [Path(p) for p in paths] or [Path()]
+    if settings is None:
+        settings = load_settings(resolved_paths, config)
+    catalog = catalog_for(settings)
+    sources = discover(resolved_paths, settings)
+    summaries = [s for s in (read_and_summarize(source, settings) for source in sources) if s]
+    return _conclude(summaries, settings, catalog)
+
+
+def analyze_sources(
+    sources: Mapping[str, bytes], settings: Settings, catalog: Catalog | None = None
+) -> Result:
+    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this."""
+    catalog = catalog or catalog_for(settings)
+    summaries = []
+    for path in sorted(sources):
+        language = language_of(Path(path))
+        if language is None:
+            continue
+        summary = summarize(path, language, sources[path], settings)
+        if summary is not None:
+            summaries.append(summary)
+    return _conclude(summaries, settings, catalog)
+
+
+def catalog_for(settings: Settings) -> Catalog:
+    catalog = load_catalog(settings.rule_dirs)
+    unknown = [code for code, _ in settings.severity_overrides if catalog.get(code) is None]
+    if unknown:
+        raise ConfigError(f"severity: unknown rule code {', '.join(unknown)}")
+    for pattern, codes in settings.per_file_ignores:
+        check_selectors(codes, catalog, f"per-file-ignores '{pattern}'")
+    return catalog
+
+
+def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | None:
+    try:
+        size = source.path.stat().st_size
+        with source.path.open("rb") as handle:
+            data = handle.read(SIZE_SNIFF_BYTES if size > settings.max_file_size else -1)
+    except OSError as exc:
+        return FileSummary(
+            source.rel,
+            source.language,
+            (
+                ParseFailure(
+                    evidence=Evidence(location=Location(source.rel, 1, 1)),
+                    reader="text",
+                    message=f"cannot read file: {exc.strerror or exc}",
+                ),
+            ),
+        )
+    return summarize(source.rel, source.language, data, settings, size=size)
+
+
+def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
+    rules = selected_rules(catalog, settings)
+    raw = evaluate(rules, facts_by_kind(summaries))
+    findings = finalize(raw, summaries, settings)
+    return Result(
+        findings=tuple(findings),
+        files=tuple(sorted(s.path for s in summaries)),
+        rules=rules,
+        settings=settings,
+    )

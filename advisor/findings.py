@@ -1,0 +1,59 @@
+"""Findings stage: the engine's cross-cutting policy, applied the same way to every rule.
+
+Severity overrides, per-file ignores and inline suppressions live here so that no rule
+re-implements them, then findings are sorted into the one order every reporter prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+import pathspec
+
+from advisor.model import FileSummary, Finding, Suppression
+from advisor.policy.selection import code_matches_any
+from advisor.settings import Settings
+
+
+def finalize(
+    findings: Iterable[Finding], summaries: Sequence[FileSummary], settings: Settings
+) -> list[Finding]:
+    overrides = dict(settings.severity_overrides)
+    ignores = [
+        (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
+        for pattern, codes in settings.per_file_ignores
+    ]
+    suppressions: dict[str, list[Suppression]] = {}
+    for summary in summaries:
+        if summary.suppressions:
+            suppressions[summary.path] = list(summary.suppressions)
+    kept = []
+    for finding in findings:
+        path = finding.location.path
+        if any(
+            spec.match_file(path) and code_matches_any(finding.code, codes)
+            for spec, codes in ignores
+        ):
+            continue
+        if any(is_suppressed(finding, s) for s in suppressions.get(path, ())):
+            continue
+        if finding.code in overrides:
+            finding = dataclasses.replace(finding, severity=overrides[finding.code])
+        kept.append(finding)
+    return sorted(set(kept), key=lambda f: f.sort_key)
+
+
+def is_suppressed(finding: Finding, suppression: Suppression) -> bool:
+    if suppression.codes is not None and finding.code not in suppression.codes:
+        return False
+    evidence = finding.evidence
+    if suppression.pointer is not None:
+        scope = evidence.scope or evidence.pointer
+        return scope is not None and (
+            scope == suppression.pointer or scope.startswith(suppression.pointer + "/")
+        )
+    if suppression.line is None:
+        return False
+    spans = evidence.anchors or ((evidence.location.line, evidence.location.line),)
+    return any(start <= suppression.line <= end for start, end in spans)

@@ -1,0 +1,1 @@
+"""Policy stage: rule files (the catalog) evaluated over facts."""

@@ -1,0 +1,246 @@
+"""The rule catalog: built-in rule files plus a team's own (`rule-dirs`), all validated at load.
+
+A rule file that does not match the schema, names a fact field that does not exist, or uses an
+unknown name in its message is an error that names the file and the field: a rule that silently
+never fires is worse than no rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from advisor.errors import RuleFileError
+from advisor.model import FACT_KINDS, Severity, fact_fields
+from advisor.paths import shown
+from advisor.policy.conditions import ConditionError, Predicate, captures, compile_predicate
+from advisor.policy.templates import check_template
+from advisor.read.yamlload import SafeLoader
+from advisor.resources import builtin_rules_dir, validator
+
+BUILTIN_PREFIX = "ADV"
+
+# (key in the rule file, heading in the documentation), in the order they are shown.
+DOC_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("what-it-does", "What it does"),
+    ("why-is-this-bad", "Why is this bad?"),
+    ("example", "Example"),
+    ("use-instead", "Use instead"),
+    ("known-limits", "Known limits"),
+    ("fix-safety", "Fix safety"),
+    ("options", "Options"),
+    ("references", "References"),
+)
+REQUIRED_DOC_SECTIONS = ("what-it-does", "why-is-this-bad", "example", "use-instead")
+
+_FENCE = re.compile(r"```(?P<info>[\w-]*)\n(?P<code>.*?)```", re.S)
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    language: str = "python"
+    description: str = ""
+    expect: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    message: str
+    fix_title: str | None
+    fact_kind: str
+    where: Predicate | None
+    docs: tuple[tuple[str, str], ...]
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    source: str
+    builtin: bool
+
+    def doc(self, key: str) -> str | None:
+        return dict(self.docs).get(key)
+
+    def doc_examples(self) -> tuple[Example | None, Example | None]:
+        """The first code block of the Example and Use instead sections, as examples."""
+        return _fenced(self.doc("example")), _fenced(self.doc("use-instead"))
+
+
+def _fenced(text: str | None) -> Example | None:
+    if not text:
+        return None
+    match = _FENCE.search(text)
+    if match is None:
+        return None
+    info = match["info"] or "python"
+    language = {"yaml": "openapi-yaml", "json": "openapi-json"}.get(info, info)
+    return Example(code=match["code"], language=language)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    rules: tuple[Rule, ...]
+
+    def get(self, code_or_name: str) -> Rule | None:
+        key = code_or_name.strip()
+        for rule in self.rules:
+            if rule.code == key.upper() or rule.name == key.lower():
+                return rule
+        return None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(rule.code for rule in self.rules)
+
+
+def load_catalog(rule_dirs: Sequence[Path] = ()) -> Catalog:
+    rules = list(builtin_rules())
+    for folder in rule_dirs:
+        rules.extend(user_rules(folder))
+    seen: dict[str, Rule] = {}
+    names: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.code in seen:
+            raise RuleFileError(
+                f"{rule.source}: code {rule.code} is already used by {seen[rule.code].source}"
+            )
+        if rule.name in names:
+            raise RuleFileError(
+                f"{rule.source}: name '{rule.name}' is already used by {names[rule.name].source}"
+            )
+        seen[rule.code] = rule
+        names[rule.name] = rule
+    return Catalog(tuple(sorted(rules, key=lambda r: r.code)))
+
+
+@functools.cache
+def builtin_rules() -> tuple[Rule, ...]:
+    folder = builtin_rules_dir()
+    files = sorted(
+        (entry for entry in folder.iterdir() if entry.name.endswith(".yaml")),
+        key=lambda entry: entry.name,
+    )
+    return tuple(_load_traversable(entry, f"rules/{entry.name}", builtin=True) for entry in files)
+
+
+def user_rules(folder: Path) -> list[Rule]:
+    if not folder.is_dir():
+        raise RuleFileError(f"{shown(folder)}: rule directory (rule-dirs) not found")
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [_load_traversable(path, str(shown(path)), builtin=False) for path in files]
+
+
+def _load_traversable(entry: Traversable | Path, label: str, *, builtin: bool) -> Rule:
+    try:
+        text = entry.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{label}: cannot read rule file: {exc}") from exc
+    return load_rule_text(text, label, builtin=builtin)
+
+
+def load_rule_text(text: str, label: str, *, builtin: bool = False) -> Rule:
+    try:
+        raw = yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleFileError(f"{label}: {where}invalid YAML: {problem}") from exc
+    if not isinstance(raw, dict):
+        raise RuleFileError(f"{label}: a rule file must be a mapping")
+    _validate_schema(raw, label)
+    return _build_rule(raw, label, builtin=builtin)
+
+
+def _validate_schema(raw: Mapping[str, Any], label: str) -> None:
+    errors = list(validator("rule.schema.json").iter_errors(dict(raw)))
+    if not errors:
+        return
+    best = jsonschema.exceptions.best_match(errors)
+    assert best is not None
+    where = _field_path(best.absolute_path) or "top level"
+    message = best.message
+    if best.validator == "additionalProperties":
+        message = f"{best.message} (see the rule schema for allowed keys)"
+    elif best.validator == "required":
+        message = f"missing {best.message.removesuffix(' is a required property')}"
+    raise RuleFileError(f"{label}: {where}: {message}")
+
+
+def _field_path(path: Iterable[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _build_rule(raw: Mapping[str, Any], label: str, *, builtin: bool) -> Rule:
+    code = raw["code"]
+    if builtin != code.startswith(BUILTIN_PREFIX):
+        expected = "must start with ADV" if builtin else "must not start with ADV (reserved)"
+        raise RuleFileError(f"{label}: code: {code} {expected}")
+    kind_name = raw["when"]["fact"]
+    kind = FACT_KINDS.get(kind_name)
+    if kind is None:
+        raise RuleFileError(
+            f"{label}: when.fact: unknown fact kind '{kind_name}' "
+            f"(known: {', '.join(sorted(FACT_KINDS))})"
+        )
+    where: Predicate | None = None
+    if "where" in raw["when"]:
+        try:
+            where = compile_predicate(raw["when"]["where"], kind)
+        except ConditionError as exc:
+            raise RuleFileError(f"{label}: {exc}") from exc
+    allowed = set(fact_fields(kind)) | captures(where)
+    for key in ("message", "fix-title"):
+        if key in raw:
+            problems = check_template(raw[key], allowed)
+            if problems:
+                raise RuleFileError(f"{label}: {key}: {problems[0]}")
+    examples = raw["examples"]
+    for index, example in enumerate(examples["bad"]):
+        if "expect" not in example:
+            raise RuleFileError(
+                f"{label}: examples.bad[{index}]: missing expect (the lines that must be reported)"
+            )
+    for index, example in enumerate(examples["good"]):
+        if "expect" in example:
+            raise RuleFileError(
+                f"{label}: examples.good[{index}]: a good example must not have expect"
+            )
+    docs = raw["docs"]
+    return Rule(
+        code=code,
+        name=raw["name"],
+        severity=Severity(raw["severity"]),
+        summary=raw["summary"].strip(),
+        message=raw["message"].strip(),
+        fix_title=raw.get("fix-title"),
+        fact_kind=kind_name,
+        where=where,
+        docs=tuple((key, docs[key].strip()) for key, _ in DOC_SECTIONS if key in docs),
+        bad=tuple(_example(e) for e in examples["bad"]),
+        good=tuple(_example(e) for e in examples["good"]),
+        source=label,
+        builtin=builtin,
+    )
+
+
+def _example(raw: Mapping[str, Any]) -> Example:
+    return Example(
+        code=raw["code"],
+        language=raw.get("language", "python"),
+        description=raw.get("description", ""),
+        expect=tuple(raw.get("expect", ())),
+    )

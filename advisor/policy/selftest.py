@@ -1,0 +1,63 @@
+"""Run a rule's own examples: the harness behind the test suite and `advisor test-rules`.
+
+Bad examples must be reported with the rule's code at exactly the expected lines, good examples
+must not be reported at all, and the code blocks in the rule's documentation (Example / Use
+instead) must behave the same way, so the docs cannot drift from the rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from advisor.engine import analyze_sources
+from advisor.policy.catalog import Catalog, Example, Rule
+from advisor.settings import Settings
+
+EXAMPLE_FILES = {
+    "python": "example.py",
+    "openapi-yaml": "openapi.yaml",
+    "openapi-json": "openapi.json",
+}
+
+
+def reported_lines(rule: Rule, example: Example, catalog: Catalog) -> list[int]:
+    settings = dataclasses.replace(_SETTINGS, select=(rule.code,))
+    name = EXAMPLE_FILES[example.language]
+    result = analyze_sources({name: example.code.encode("utf-8")}, settings, catalog)
+    return sorted(f.location.line for f in result.findings if f.code == rule.code)
+
+
+def check_examples(rule: Rule, catalog: Catalog) -> list[str]:
+    """Every way the rule disagrees with its own examples (empty when it agrees)."""
+    problems = []
+    for index, example in enumerate(rule.bad):
+        lines = reported_lines(rule, example, catalog)
+        if lines != sorted(example.expect):
+            problems.append(
+                f"{rule.code} bad example {index + 1}{_label(example)}: expected lines "
+                f"{sorted(example.expect)}, reported {lines}"
+            )
+    for index, example in enumerate(rule.good):
+        lines = reported_lines(rule, example, catalog)
+        if lines:
+            problems.append(
+                f"{rule.code} good example {index + 1}{_label(example)}: reported at lines {lines}"
+            )
+    shown, instead = rule.doc_examples()
+    if shown is None:
+        problems.append(f"{rule.code} docs: the Example section has no code block")
+    elif not reported_lines(rule, shown, catalog):
+        problems.append(f"{rule.code} docs: the Example code block is not reported")
+    if instead is None:
+        problems.append(f"{rule.code} docs: the Use instead section has no code block")
+    elif reported_lines(rule, instead, catalog):
+        problems.append(f"{rule.code} docs: the Use instead code block is reported")
+    return problems
+
+
+def _label(example: Example) -> str:
+    return f" ({example.description})" if example.description else ""
+
+
+_SETTINGS = Settings(root=Path("/nonexistent-example-root"))

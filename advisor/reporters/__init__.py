@@ -1,0 +1,25 @@
+"""Reporters are pure: `render(result, options) -> str`. Only the CLI writes to files/streams."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from advisor.engine import Result
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    cwd: Path = field(default_factory=Path.cwd)
+    quiet: bool = False
+    statistics: bool = False
+
+
+def display_path(result: Result, rel: str, options: RenderOptions) -> str:
+    """A finding's path as the user would type it: relative to the working directory."""
+    absolute = Path(rel) if rel.startswith("/") else result.settings.root / rel
+    try:
+        return Path(os.path.relpath(absolute, options.cwd)).as_posix()
+    except ValueError:  # another drive on Windows
+        return absolute.as_posix()
