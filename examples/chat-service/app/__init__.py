@@ -1,0 +1,1 @@
+"""A small chat service: the bundled example for endpoint-advisor."""
