@@ -1,0 +1,34 @@
+"""The bundled example service: its findings are pinned, and each one is expected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from support import REPO, Run, check_snapshot
+
+from advisor.exitcodes import ExitCode
+
+RunCli = Callable[..., Run]
+SNAPSHOTS = REPO / "tests" / "snapshots"
+
+
+def test_text_output_of_the_examples(run_cli: RunCli) -> None:
+    result = run_cli("check", "examples/", cwd=REPO)
+    assert result.status == ExitCode.FINDINGS
+    check_snapshot(SNAPSHOTS / "examples.txt", result.out)
+
+
+def test_json_output_of_the_examples(run_cli: RunCli) -> None:
+    result = run_cli("check", "--format", "json", "examples", cwd=REPO)
+    check_snapshot(SNAPSHOTS / "examples.json", result.out)
+
+
+def test_every_example_finding_is_announced_in_the_code(run_cli: RunCli) -> None:
+    """Each finding sits on an endpoint the example README lists as deliberately wrong."""
+    result = run_cli("check", "-q", "examples", cwd=REPO)
+    found = {(line.split(":")[0], line.split()[1]) for line in result.out.splitlines()}
+    assert found == {
+        ("examples/chat-service/app/routes/chat.py", "ADV201"),
+        ("examples/chat-service/app/routes/extract.py", "ADV101"),
+        ("examples/chat-service/app/routes/classify.py", "ADV101"),
+    }

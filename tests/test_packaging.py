@@ -1,0 +1,85 @@
+"""The wheel carries the rule catalog: installed into a fresh venv, `advisor` works anywhere."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+from support import REPO
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_from_another_folder(tmp_path: Path) -> None:
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache"
+        ),
+    )
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(dist.glob("endpoint_advisor-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "advisor/rules/ADV201-sse-missing-no-buffer-headers.yaml" in names
+    assert "advisor/schemas/rule.schema.json" in names
+    assert "advisor/data/llm_sdks.yaml" in names
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr
+
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(REPO / "examples", elsewhere / "examples")
+    advisor = env_dir / "bin" / "advisor"
+    rules = subprocess.run([str(advisor), "rules"], cwd=elsewhere, capture_output=True, text=True)
+    assert rules.returncode == 0, rules.stderr
+    assert "ADV201  sse-missing-no-buffer-headers" in rules.stdout
+    check = subprocess.run(
+        [str(advisor), "check", "examples"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert check.returncode == 1, check.stderr
+    assert check.stdout.endswith("Found 3 findings (3 warnings) in 10 files.\n")
+    module = subprocess.run(
+        [str(python), "-m", "advisor", "rule", "ADV101"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert module.stdout.startswith("# ADV101 · stream-structured-output")
+
+
+def test_python_m_advisor_works_from_the_source_tree() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor", "rules"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ADV001  parse-error" in result.stdout
