@@ -13,6 +13,7 @@ from advisor.config import load_settings
 from advisor.discover import SourceFile, discover, language_of
 from advisor.errors import ConfigError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
+from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize
 from advisor.model import Evidence, FileSummary, Finding, Location, ParseFailure, Severity
 from advisor.policy.catalog import Catalog, Rule, load_catalog
@@ -29,6 +30,8 @@ class Result:
     rules: tuple[Rule, ...]
     """Rules that ran."""
     settings: Settings
+    summaries: tuple[FileSummary, ...] = ()
+    """Per-file facts the findings were drawn from (for reports and `explain`)."""
 
     def failing(self) -> tuple[Finding, ...]:
         threshold = self.settings.fail_on.rank
@@ -60,11 +63,12 @@ def analyze_sources(
     """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this."""
     catalog = catalog or catalog_for(settings)
     summaries = []
+    reader = memory_reader(dict(sources))
     for path in sorted(sources):
         language = language_of(Path(path))
         if language is None:
             continue
-        summary = summarize(path, language, sources[path], settings)
+        summary = summarize(path, language, sources[path], settings, read=reader)
         if summary is not None:
             summaries.append(summary)
     return _conclude(summaries, settings, catalog)
@@ -97,7 +101,8 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
                 ),
             ),
         )
-    return summarize(source.rel, source.language, data, settings, size=size)
+    reader = disk_reader(settings.root, settings.max_file_size)
+    return summarize(source.rel, source.language, data, settings, size=size, read=reader)
 
 
 def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
@@ -109,4 +114,5 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
         files=tuple(sorted(s.path for s in summaries)),
         rules=rules,
         settings=settings,
+        summaries=tuple(summaries),
     )

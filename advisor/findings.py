@@ -26,8 +26,8 @@ def finalize(
     ]
     suppressions: dict[str, list[Suppression]] = {}
     for summary in summaries:
-        if summary.suppressions:
-            suppressions[summary.path] = list(summary.suppressions)
+        for suppression in summary.suppressions:
+            suppressions.setdefault(suppression.path, []).append(suppression)
     kept = []
     for finding in findings:
         path = finding.location.path
@@ -36,7 +36,11 @@ def finalize(
             for spec, codes in ignores
         ):
             continue
-        if any(is_suppressed(finding, s) for s in suppressions.get(path, ())):
+        scope_path = _scope(finding)[0]
+        candidates = suppressions.get(path, [])
+        if scope_path != path:
+            candidates = [*candidates, *suppressions.get(scope_path, [])]
+        if any(is_suppressed(finding, s) for s in candidates):
             continue
         if finding.code in overrides:
             finding = dataclasses.replace(finding, severity=overrides[finding.code])
@@ -49,11 +53,22 @@ def is_suppressed(finding: Finding, suppression: Suppression) -> bool:
         return False
     evidence = finding.evidence
     if suppression.pointer is not None:
-        scope = evidence.scope or evidence.pointer
-        return scope is not None and (
-            scope == suppression.pointer or scope.startswith(suppression.pointer + "/")
+        scope_path, scope = _scope(finding)
+        return (
+            scope is not None
+            and scope_path == suppression.path
+            and (scope == suppression.pointer or scope.startswith(suppression.pointer + "/"))
         )
     if suppression.line is None:
         return False
     spans = evidence.anchors or ((evidence.location.line, evidence.location.line),)
     return any(start <= suppression.line <= end for start, end in spans)
+
+
+def _scope(finding: Finding) -> tuple[str, str | None]:
+    """(file, pointer) of the spec node that contains a finding: its operation, else itself."""
+    evidence = finding.evidence
+    if evidence.scope is not None and "#" in evidence.scope:
+        path, pointer = evidence.scope.split("#", 1)
+        return path, pointer
+    return evidence.location.path, evidence.pointer

@@ -42,8 +42,8 @@ class Evidence:
 
     `anchors` are the line spans on which a suppression comment applies to this evidence (the
     reported expression and the signatures of its enclosing functions); `pointer` is the JSON
-    pointer of the spec node, and `scope` the pointer of the enclosing operation, which is where
-    `x-advisor-ignore` is written.
+    pointer of the spec node in `location.path`, and `scope` is `file#pointer` of the enclosing
+    operation (possibly in another file), which is where `x-advisor-ignore` is written.
     """
 
     location: Location
@@ -126,6 +126,23 @@ class LlmCall(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Hints:
+    """Explicit statements about an endpoint (`x-advisor`, `# advisor:` comments, config)."""
+
+    user_facing: bool | None = doc_default("Someone waits for the answer (`user-facing`).", None)
+    long_running: bool | None = doc_default("The work outlasts one request (`long-running`).", None)
+    output: str | None = doc_default(
+        "`text`, `structured`, `embedding` or `classification` (`output`).", None
+    )
+    expected_output_tokens: int | None = doc_default(
+        "Typical length of the answer (`expected-output-tokens`).", None
+    )
+    strategy: str | None = doc_default(
+        "Declared strategy: `stream`, `sync`, `batch` or `async-job` (`strategy`).", None
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class SpecOperation(Fact):
     kind: ClassVar[str] = "operation"
     summary: ClassVar[str] = "An operation (method + path) of an OpenAPI or Swagger document."
@@ -133,14 +150,95 @@ class SpecOperation(Fact):
     path: str = doc("Path template as written in the spec.")
     operation_id: str | None = doc("operationId, if any.")
     spec_version: str = doc("The `openapi` / `swagger` version string.")
-    response_media_types: tuple[str, ...] = doc(
-        "Sorted media types of all documented responses (local content only)."
+    strategies: tuple[str, ...] = doc(
+        "Observed delivery: `stream` (a sequential media type such as text/event-stream), "
+        "`sync` (a whole body), `async-job` (202 Accepted on a non-GET operation); several "
+        "when a stream flag or content negotiation selects."
     )
+    media_types: tuple[str, ...] = doc("Media types of the 2xx responses, sorted.")
+    streaming_media_types: tuple[str, ...] = doc("The sequential ones among them.")
     status_codes: tuple[str, ...] = doc("Documented response status codes, sorted.")
+    stream_flag: str | None = doc(
+        "A boolean `stream` parameter: `query` or `body` (through $ref/allOf/oneOf); null if none."
+    )
+    stream_flag_default: bool | None = doc("Its declared default.")
+    stream_operation: str | None = doc(
+        "A separate operation that streams the same thing (`POST /x#stream`, `.../x:stream`)."
+    )
+    response_headers: tuple[str, ...] = doc("Headers documented on 2xx responses, lower-cased.")
+    accepted: bool = doc("A non-GET operation that documents 202 Accepted.")
+    accepted_headers: tuple[str, ...] = doc("Headers documented on the 202 response.")
+    accepted_fields: tuple[str, ...] | None = doc(
+        "Top-level fields of the 202 body; null when the schema is opaque."
+    )
+    accepted_job_like: bool | None = doc(
+        "The 202 hands out a job: a status/state field, a job id, a Location header, or a hint."
+    )
+    accepted_handle: bool | None = doc(
+        "The client can follow the job: Location-style header, id/url field, or the status is "
+        "read at the same URL or the resource the action targets; null when unknown."
+    )
+    job_status_operation: str | None = doc(
+        "The operation that reads the job's status (`GET /jobs/{id}`), if the spec has one."
+    )
+    long_stream: bool | None = doc(
+        "The stream is long-lived: hinted `long-running`, or the event stream of a job resource."
+    )
+    last_event_id: bool = doc("A `Last-Event-ID` header parameter is declared.")
+    resume_parameters: tuple[str, ...] = doc(
+        "Query parameters that resume a stream (`starting_after`, `last_event_id`, ...)."
+    )
+    event_id_declared: bool | None = doc(
+        "The SSE item schema (OAS 3.2 `itemSchema`) declares `id`; null when only the payload "
+        "schema is documented."
+    )
+    structured_request: tuple[str, ...] = doc(
+        "Request properties that ask for structured output (`response_format`, ...)."
+    )
+    structured_required: bool = doc("One of them is required.")
+    max_tokens_parameter: str | None = doc("The max-tokens style request property, if any.")
+    output_token_cap: int | None = doc("Its `maximum`: the longest answer the API allows.")
+    output_token_default: int | None = doc("Its `default`.")
+    hints: Hints = doc("`x-advisor` hints (operation over path item over document).")
+    streaming_at: Evidence | None = doc_default("Where the streaming media type is written.", None)
+    stream_flag_at: Evidence | None = doc_default("Where the stream flag is written.", None)
+    accepted_at: Evidence | None = doc_default("Where the 202 response is written.", None)
+    structured_at: Evidence | None = doc_default("Where the structured-output property is.", None)
+    max_tokens_at: Evidence | None = doc_default("Where the max-tokens property is written.", None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnresolvedRef(Fact):
+    kind: ClassVar[str] = "unresolved-ref"
+    summary: ClassVar[str] = "A `$ref` in a spec that could not be followed."
+    ref: str = doc("The reference as written.")
+    reason: str = doc(
+        "`remote` (http/https: never fetched), `outside-root`, `missing-file`, "
+        "`unreadable-file`, `broken-pointer`, `cycle` or `invalid`."
+    )
+    target: str | None = doc("The file or pointer it leads to, when known.")
+    detail: str = doc("A sentence for the message.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvalidHint(Fact):
+    kind: ClassVar[str] = "invalid-hint"
+    summary: ClassVar[str] = "An `x-advisor` or `# advisor:` hint that is not understood."
+    key: str | None = doc("The hint key, when there is one.")
+    source: str = doc("`x-advisor`, `x-advisor-ignore` or `comment`.")
+    message: str = doc("What is wrong and what is accepted.")
 
 
 FACT_KINDS: dict[str, type[Fact]] = {
-    cls.kind: cls for cls in (ParseFailure, ResponseConstruction, LlmCall, SpecOperation)
+    cls.kind: cls
+    for cls in (
+        ParseFailure,
+        ResponseConstruction,
+        LlmCall,
+        SpecOperation,
+        UnresolvedRef,
+        InvalidHint,
+    )
 }
 
 
@@ -166,6 +264,8 @@ class FileSummary:
     language: str
     facts: tuple[Fact, ...]
     suppressions: tuple[Suppression, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    """Other files the facts were computed from (files a spec references)."""
 
 
 @dataclass(frozen=True)

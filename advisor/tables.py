@@ -160,3 +160,36 @@ def client_classes() -> dict[str, tuple[Sdk, bool]]:
 @functools.cache
 def sdk_modules() -> dict[str, Sdk]:
     return {module: sdk for sdk in sdks() for module in sdk.modules}
+
+
+@dataclass(frozen=True)
+class SpecVocabulary:
+    token_streams: frozenset[str]
+    sequential: frozenset[str]
+    structured_properties: frozenset[str]
+    max_tokens_properties: tuple[str, ...]
+    resume_parameters: frozenset[str]
+    handle_headers: frozenset[str]
+    status_fields: frozenset[str]
+    handle_suffixes: tuple[str, ...]
+    handle_names: frozenset[str]
+    job_collections: frozenset[str]
+
+
+@functools.cache
+def spec_vocabulary() -> SpecVocabulary:
+    raw = data_table("spec_vocabulary")
+    media = raw["sequential-media-types"]
+    jobs = raw["job-fields"]
+    return SpecVocabulary(
+        token_streams=frozenset(media["token-streams"]),
+        sequential=frozenset(media["token-streams"]) | frozenset(media["other"]),
+        structured_properties=frozenset(raw["structured-output-properties"]["names"]),
+        max_tokens_properties=tuple(raw["max-tokens-properties"]["names"]),
+        resume_parameters=frozenset(n.lower() for n in raw["resume-parameters"]["names"]),
+        handle_headers=frozenset(raw["job-handle-headers"]["names"]),
+        status_fields=frozenset(jobs["status"]),
+        handle_suffixes=tuple(jobs["handle-suffixes"]),
+        handle_names=frozenset(jobs["handle-names"]),
+        job_collections=frozenset(raw["job-collections"]["names"]),
+    )

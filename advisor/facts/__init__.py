@@ -2,6 +2,9 @@
 
 No I/O and no global state here, so results can be cached by content hash and computed in
 worker processes. Work that needs several files (call graph, spec-code join) is a later stage.
+The one exception is a spec that references other files by `$ref`: its analysis unit is the
+entry document plus those files, read through a root-confined reader, and its summary lists
+them as dependencies.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 from advisor.facts.python.llm_calls import LlmCallDetector
 from advisor.facts.python.responses import ResponseDetector
 from advisor.facts.python.walk import Detector, run_detectors
-from advisor.facts.spec.operations import operations
+from advisor.facts.spec import analyze_spec
+from advisor.facts.spec.documents import FileReader
 from advisor.facts.suppressions import python_suppressions
 from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
 from advisor.read.comments import advisor_comments
@@ -35,18 +39,29 @@ def module_name(path: str) -> str:
 
 
 def summarize(
-    path: str, language: str, data: bytes, settings: Settings, *, size: int | None = None
+    path: str,
+    language: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    size: int | None = None,
+    read: FileReader | None = None,
 ) -> FileSummary | None:
     """The facts of one file; None for YAML/JSON that is not an OpenAPI document.
 
     For a file over `max-file-size` the caller may pass only its first bytes and the real `size`.
+    `read` gives the files a spec references (none are readable without it).
     """
     size = len(data) if size is None else size
     if size > settings.max_file_size:
         return _too_large(path, language, data, size, settings)
     if language == "python":
         return summarize_python(path, data)
-    return summarize_spec(path, data)
+    return summarize_spec(path, data, read or _nothing)
+
+
+def _nothing(path: str) -> bytes | None:
+    return None
 
 
 def summarize_python(path: str, data: bytes) -> FileSummary:
@@ -58,14 +73,16 @@ def summarize_python(path: str, data: bytes) -> FileSummary:
     return FileSummary(path, "python", tuple(facts), suppressions)
 
 
-def summarize_spec(path: str, data: bytes) -> FileSummary | None:
+def summarize_spec(path: str, data: bytes, read: FileReader) -> FileSummary | None:
     loaded = load_spec(data)
     if loaded is None:
         return None
     if isinstance(loaded, SpecFailure):
         return _failure(path, "spec", loaded.kind.syntax, loaded.failure)
-    facts, suppressions = operations(path, loaded)
-    return FileSummary(path, "spec", tuple(facts), tuple(suppressions))
+    analysis = analyze_spec(path, loaded, read)
+    return FileSummary(
+        path, "spec", analysis.facts, analysis.suppressions, dependencies=analysis.files[1:]
+    )
 
 
 def _failure(path: str, language: str, reader: str, failure: TextFailure) -> FileSummary:

@@ -1,15 +1,18 @@
-"""Recognise OpenAPI/Swagger documents by content and load them with positions.
+"""Recognise OpenAPI/Swagger documents by content and load YAML/JSON documents with positions.
 
 Spec-ness is decided from the text *before* parsing: a file whose top level declares `openapi:`
 or `swagger:` is a spec, so if it then fails to parse that is a finding (ADV001); any other YAML
-or JSON (CI files, Helm templates, fixtures) is skipped quietly and never parsed.
+or JSON (CI files, Helm templates, fixtures) is skipped quietly and never parsed. Files that a
+spec references by `$ref` are loaded with the same function, without the sniff.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -30,6 +33,12 @@ _JSON_SPEC_KEY = re.compile(r'"(?P<key>openapi|swagger)"\s*:\s*"(?P<version>[0-9
 _TEMPLATE_ACTION = re.compile(
     r"\{\{-?\s*(?:[.$]|(?:if|else|end|range|with|include|template|define|toYaml|tpl)\b)"
 )
+# libyaml refuses documents nested deeper than 1,000 levels; the pure-Python loader can read
+# them with a larger recursion limit (measured: 3,000 levels in under 3 s). Deeper documents
+# are reported rather than parsed.
+DEEP_RECURSION_LIMIT = 12_000
+MAX_NESTING = 3_000
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,13 @@ def sniff_spec(text: str) -> SpecKind | None:
 
 @dataclass
 class SpecDocument:
+    """A parsed YAML or JSON document and where each of its parts is written."""
+
     text: str
-    kind: SpecKind
+    syntax: str
     data: Any
     node: yaml.Node | None = field(default=None, repr=False)
+    kind: SpecKind | None = None
 
     def locate(self, pointer: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, column) where the pointer's last member is written (its key)."""
@@ -94,33 +106,101 @@ def load_spec(data: bytes) -> SpecDocument | SpecFailure | None:
     kind = sniff_spec(text)
     if kind is None:
         return None
-    if kind.syntax == "json":
+    parsed = parse_document(text, kind.syntax)
+    if isinstance(parsed, TextFailure):
+        return SpecFailure(parsed, kind)
+    if not isinstance(parsed.data, dict):
+        return SpecFailure(TextFailure("not a mapping at the top level"), kind)
+    parsed.kind = kind
+    return parsed
+
+
+def load_document(data: bytes, syntax: str) -> SpecDocument | TextFailure:
+    """A referenced YAML/JSON file (no spec sniff: fragments have no `openapi` key)."""
+    text = decode_text(data)
+    if isinstance(text, TextFailure):
+        return text
+    if syntax == "json" and not text.lstrip().startswith(("{", "[")):
+        syntax = "yaml"
+    return parse_document(text, syntax)
+
+
+def parse_document(text: str, syntax: str) -> SpecDocument | TextFailure:
+    if syntax == "json":
+        return _parse_json(text)
+    return _parse_yaml(text)
+
+
+def _parse_json(text: str) -> SpecDocument | TextFailure:
+    try:
         try:
-            return SpecDocument(text, kind, json.loads(text))
-        except json.JSONDecodeError as exc:
-            return SpecFailure(TextFailure(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno), kind)
+            return SpecDocument(text, "json", json.loads(text))
         except RecursionError:
-            return SpecFailure(TextFailure("invalid JSON: nested too deeply"), kind)
-    loader = SafeLoader(text)
+            with deep_recursion():
+                return SpecDocument(text, "json", json.loads(text))
+    except json.JSONDecodeError as exc:
+        return TextFailure(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
+    except RecursionError:
+        return TextFailure("invalid JSON: nested too deeply to analyse")
+
+
+def _parse_yaml(text: str) -> SpecDocument | TextFailure:
+    result = _compose_and_construct(text, SafeLoader)
+    if isinstance(result, TextFailure) and "maximum nesting depth" in result.message:
+        # Legal YAML that libyaml refuses; the pure-Python loader reads it, slowly.
+        if _nesting_estimate(text) > MAX_NESTING:
+            return TextFailure(
+                f"invalid YAML: nested more than {MAX_NESTING:,} levels; too deep to analyse",
+                result.line,
+                result.column,
+            )
+        with deep_recursion():
+            result = _compose_and_construct(text, yaml.SafeLoader)
+    return result
+
+
+def _nesting_estimate(text: str) -> int:
+    """An upper bound of how deeply `text` nests: flow brackets and block indentation."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+    return max(deepest, indent)
+
+
+def _compose_and_construct(
+    text: str, loader_class: type[yaml.SafeLoader]
+) -> SpecDocument | TextFailure:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        document = loader.construct_document(node) if node is not None else None
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.problem and exc.context and not exc.context.startswith("while "):
             problem = f"{exc.context}, {exc.problem}"  # "expected a single document, but ..."
-        return SpecFailure(TextFailure(f"invalid YAML: {problem}", line, column), kind)
+        return TextFailure(f"invalid YAML: {' '.join(problem.split())}", line, column)
     except yaml.YAMLError as exc:
-        return SpecFailure(TextFailure(f"invalid YAML: {exc}"), kind)
+        return TextFailure(f"invalid YAML: {' '.join(str(exc).split())}")
     except RecursionError:
-        return SpecFailure(TextFailure("invalid YAML: nested too deeply"), kind)
+        return TextFailure("invalid YAML: nested too deeply to analyse")
     finally:
         loader.dispose()
-    if not isinstance(document, dict):
-        return SpecFailure(TextFailure("not a mapping at the top level"), kind)
-    return SpecDocument(text, kind, document, node)
+    return SpecDocument(text, "yaml", data, node)
+
+
+@contextlib.contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Temporarily allow deeper recursion for the standard parsers (restored afterwards)."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, DEEP_RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _locate_yaml(root: yaml.Node, pointer: Sequence[str | int]) -> tuple[int, int]:
@@ -128,7 +208,7 @@ def _locate_yaml(root: yaml.Node, pointer: Sequence[str | int]) -> tuple[int, in
     mark = root.start_mark
     for segment in pointer:
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
+            for key_node, value_node in reversed(node.value):  # the last duplicate key wins
                 if str(key_node.value) == str(segment):
                     mark, node = key_node.start_mark, value_node
                     break
@@ -148,3 +228,10 @@ def _locate_yaml(root: yaml.Node, pointer: Sequence[str | int]) -> tuple[int, in
 def pointer_text(pointer: Sequence[str | int]) -> str:
     """RFC 6901 form of a pointer."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in pointer)
+
+
+def pointer_tokens(fragment: str) -> tuple[str, ...]:
+    """`/paths/~1chat/post` -> ("paths", "/chat", "post")."""
+    if not fragment or fragment == "/":
+        return () if not fragment else ("",)
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in fragment.lstrip("/").split("/"))

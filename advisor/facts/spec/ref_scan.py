@@ -1,0 +1,79 @@
+"""Every `$ref` of a spec and the files it references, checked once (ADV002 facts).
+
+The walk is iterative and visits each object once by identity, so YAML aliases (an alias bomb
+is a few lines referring to each other exponentially often) cost their size, not their
+expansion. Example payloads and `x-` extensions are not OpenAPI structure and are skipped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from advisor.facts.spec.documents import Located, SpecFiles
+from advisor.facts.spec.resolver import RefFailure, Resolver
+from advisor.model import UnresolvedRef
+from advisor.read.spec import SpecDocument
+
+SKIPPED_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
+
+
+def scan_refs(entry: str, files: SpecFiles, resolver: Resolver) -> list[UnresolvedRef]:
+    problems: list[UnresolvedRef] = []
+    queued = {entry}
+    queue = deque([entry])
+    while queue:
+        path = queue.popleft()
+        document = files.document(path)
+        if not isinstance(document, SpecDocument):
+            continue
+        for pointer, ref in _references(document.data):
+            where = Located(ref, path, pointer)
+            found = resolver.lookup(ref, path) if isinstance(ref, str) else None
+            if isinstance(found, Located):
+                found = resolver.deref(found)
+            if isinstance(found, Located):
+                if found.path not in queued:
+                    queued.add(found.path)
+                    queue.append(found.path)
+                continue
+            failure = found or RefFailure("invalid", f"$ref must be a string, not {ref!r}")
+            problems.append(
+                UnresolvedRef(
+                    evidence=files.evidence(where),
+                    ref=ref if isinstance(ref, str) else repr(ref),
+                    reason=failure.reason,
+                    target=failure.target,
+                    detail=failure.detail,
+                )
+            )
+    return problems
+
+
+def _references(data: Any) -> list[tuple[tuple[str, ...], Any]]:
+    """(pointer of the `$ref` key, its value) for every reference in a document."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while stack:
+        value, pointer = stack.pop()
+        if id(value) in seen:
+            continue
+        if isinstance(value, dict):
+            seen.add(id(value))
+            ref = value.get("$ref")
+            if ref is not None:
+                found.append(((*pointer, "$ref"), ref))
+            for key, item in value.items():
+                name = str(key)
+                if name in SKIPPED_KEYS or name.startswith("x-") or name == "$ref":
+                    continue
+                if isinstance(item, dict | list):
+                    stack.append((item, (*pointer, name)))
+        elif isinstance(value, list):
+            seen.add(id(value))
+            for index, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    stack.append((item, (*pointer, str(index))))
+    found.sort(key=lambda entry: entry[0])
+    return found
