@@ -19,9 +19,15 @@ import jsonschema
 import yaml
 
 from advisor.errors import RuleFileError
-from advisor.model import FACT_KINDS, Severity, fact_fields
+from advisor.model import FACT_KINDS, Evidence, Severity, fact_fields
 from advisor.paths import shown
-from advisor.policy.conditions import ConditionError, Predicate, captures, compile_predicate
+from advisor.policy.conditions import (
+    ConditionError,
+    Predicate,
+    captures,
+    check_field_path,
+    compile_predicate,
+)
 from advisor.policy.templates import check_template
 from advisor.read.yamlload import SafeLoader
 from advisor.resources import builtin_rules_dir, validator
@@ -50,6 +56,20 @@ class Example:
     language: str = "python"
     description: str = ""
     expect: tuple[int, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
+    """Other files of the example project (path, text)."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One kind of fact a rule looks at, the condition on it, and how to report it."""
+
+    fact_kind: str
+    where: Predicate | None
+    message: str
+    fix_title: str | None
+    report_at: tuple[str, ...] | None = None
+    """Field path of an Evidence to report at instead of the fact's own evidence."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +78,7 @@ class Rule:
     name: str
     severity: Severity
     summary: str
-    message: str
-    fix_title: str | None
-    fact_kind: str
-    where: Predicate | None
+    triggers: tuple[Trigger, ...]
     docs: tuple[tuple[str, str], ...]
     bad: tuple[Example, ...]
     good: tuple[Example, ...]
@@ -70,6 +87,10 @@ class Rule:
 
     def doc(self, key: str) -> str | None:
         return dict(self.docs).get(key)
+
+    @property
+    def fact_kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.fact_kind for t in self.triggers))
 
     def doc_examples(self) -> tuple[Example | None, Example | None]:
         """The first code block of the Example and Use instead sections, as examples."""
@@ -189,25 +210,11 @@ def _build_rule(raw: Mapping[str, Any], label: str, *, builtin: bool) -> Rule:
     if builtin != code.startswith(BUILTIN_PREFIX):
         expected = "must start with ADV" if builtin else "must not start with ADV (reserved)"
         raise RuleFileError(f"{label}: code: {code} {expected}")
-    kind_name = raw["when"]["fact"]
-    kind = FACT_KINDS.get(kind_name)
-    if kind is None:
-        raise RuleFileError(
-            f"{label}: when.fact: unknown fact kind '{kind_name}' "
-            f"(known: {', '.join(sorted(FACT_KINDS))})"
-        )
-    where: Predicate | None = None
-    if "where" in raw["when"]:
-        try:
-            where = compile_predicate(raw["when"]["where"], kind)
-        except ConditionError as exc:
-            raise RuleFileError(f"{label}: {exc}") from exc
-    allowed = set(fact_fields(kind)) | captures(where)
-    for key in ("message", "fix-title"):
-        if key in raw:
-            problems = check_template(raw[key], allowed)
-            if problems:
-                raise RuleFileError(f"{label}: {key}: {problems[0]}")
+    raw_triggers = raw["when"] if isinstance(raw["when"], list) else [raw["when"]]
+    triggers = []
+    for index, raw_trigger in enumerate(raw_triggers):
+        where = "when" if not isinstance(raw["when"], list) else f"when[{index}]"
+        triggers.append(_trigger(raw, raw_trigger, where, label))
     examples = raw["examples"]
     for index, example in enumerate(examples["bad"]):
         if "expect" not in example:
@@ -225,10 +232,7 @@ def _build_rule(raw: Mapping[str, Any], label: str, *, builtin: bool) -> Rule:
         name=raw["name"],
         severity=Severity(raw["severity"]),
         summary=raw["summary"].strip(),
-        message=raw["message"].strip(),
-        fix_title=raw.get("fix-title"),
-        fact_kind=kind_name,
-        where=where,
+        triggers=tuple(triggers),
         docs=tuple((key, docs[key].strip()) for key, _ in DOC_SECTIONS if key in docs),
         bad=tuple(_example(e) for e in examples["bad"]),
         good=tuple(_example(e) for e in examples["good"]),
@@ -237,10 +241,47 @@ def _build_rule(raw: Mapping[str, Any], label: str, *, builtin: bool) -> Rule:
     )
 
 
+def _trigger(
+    rule: Mapping[str, Any], raw: Mapping[str, Any], where_label: str, label: str
+) -> Trigger:
+    kind_name = raw["fact"]
+    kind = FACT_KINDS.get(kind_name)
+    if kind is None:
+        raise RuleFileError(
+            f"{label}: {where_label}.fact: unknown fact kind '{kind_name}' "
+            f"(known: {', '.join(sorted(FACT_KINDS))})"
+        )
+    where: Predicate | None = None
+    if "where" in raw:
+        try:
+            where = compile_predicate(raw["where"], kind, f"{where_label}.where")
+        except ConditionError as exc:
+            raise RuleFileError(f"{label}: {exc}") from exc
+    report_at: tuple[str, ...] | None = None
+    if "report-at" in raw:
+        report_at = tuple(raw["report-at"].split("."))
+        try:
+            check_field_path(kind, report_at, f"{where_label}.report-at", Evidence)
+        except ConditionError as exc:
+            raise RuleFileError(f"{label}: {exc}") from exc
+    message = raw.get("message", rule["message"]).strip()
+    fix_title = raw.get("fix-title", rule.get("fix-title"))
+    allowed = set(fact_fields(kind)) | captures(where)
+    for key, template in (("message", message), ("fix-title", fix_title)):
+        if template is None:
+            continue
+        problems = check_template(template, allowed)
+        if problems:
+            place = f"{where_label}.{key}" if key in raw else key
+            raise RuleFileError(f"{label}: {place}: {problems[0]}")
+    return Trigger(kind_name, where, message, fix_title, report_at)
+
+
 def _example(raw: Mapping[str, Any]) -> Example:
     return Example(
         code=raw["code"],
         language=raw.get("language", "python"),
         description=raw.get("description", ""),
         expect=tuple(raw.get("expect", ())),
+        files=tuple(sorted(raw.get("files", {}).items())),
     )

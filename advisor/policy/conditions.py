@@ -189,7 +189,10 @@ def captures(predicate: Predicate | None) -> set[str]:
     return set()
 
 
-def check_field_path(kind: type[Any], path: Sequence[str], where: str) -> None:
+def check_field_path(
+    kind: type[Any], path: Sequence[str], where: str, expected: type[Any] | None = None
+) -> None:
+    """Raise unless `path` names a field of `kind` (of type `expected`, when given)."""
     current: Any = kind
     for index, name in enumerate(path):
         if not (isinstance(current, type) and is_dataclass(current)):
@@ -203,6 +206,8 @@ def check_field_path(kind: type[Any], path: Sequence[str], where: str) -> None:
                 f"fact kind has no field '{'.'.join(path[: index + 1])}' (fields: {available})",
             )
         current = _dataclass_of(typing.get_type_hints(current)[name])
+    if expected is not None and current is not expected:
+        raise ConditionError(where, f"'{'.'.join(path)}' is not a {expected.__name__} field")
 
 
 def _dataclass_of(hint: Any) -> Any:

@@ -13,14 +13,17 @@ def rule_markdown(rule: Rule) -> str:
     lines = [
         f"# {rule.code} · {rule.name}",
         "",
-        f"**Severity:** {rule.severity.value} · **Looks at:** `{rule.fact_kind}` facts"
+        f"**Severity:** {rule.severity.value} · **Looks at:** "
+        + ", ".join(f"`{kind}`" for kind in rule.fact_kinds)
+        + " facts"
         + ("" if rule.builtin else f" · **Defined in:** `{rule.source}`"),
         "",
         rule.summary,
         "",
     ]
-    if rule.fix_title:
-        lines += [f"**Fix:** {rule.fix_title}", ""]
+    fix_title = rule.triggers[0].fix_title
+    if fix_title:
+        lines += [f"**Fix:** {fix_title}", ""]
     for key, heading in DOC_SECTIONS:
         text = rule.doc(key)
         if text:

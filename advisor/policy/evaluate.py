@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 
-from advisor.model import Fact, FileSummary, Finding
-from advisor.policy.catalog import Rule
+from advisor.model import Evidence, Fact, FileSummary, Finding
+from advisor.policy.catalog import Rule, Trigger
 from advisor.policy.templates import render
 
 
@@ -22,19 +22,32 @@ def facts_by_kind(summaries: Iterable[FileSummary]) -> dict[str, list[Fact]]:
 def evaluate(rules: Sequence[Rule], grouped: dict[str, list[Fact]]) -> list[Finding]:
     findings = []
     for rule in rules:
-        for fact in grouped.get(rule.fact_kind, ()):
-            bindings = rule.where.evaluate(fact) if rule.where is not None else {}
-            if bindings is None:
-                continue
-            values = {f.name: getattr(fact, f.name) for f in fields(fact)} | bindings
-            findings.append(
-                Finding(
-                    code=rule.code,
-                    name=rule.name,
-                    severity=rule.severity,
-                    message=render(rule.message, values),
-                    evidence=fact.evidence,
-                    fix_title=render(rule.fix_title, values) if rule.fix_title else None,
+        for trigger in rule.triggers:
+            for fact in grouped.get(trigger.fact_kind, ()):
+                bindings = trigger.where.evaluate(fact) if trigger.where is not None else {}
+                if bindings is None:
+                    continue
+                values = {f.name: getattr(fact, f.name) for f in fields(fact)} | bindings
+                findings.append(
+                    Finding(
+                        code=rule.code,
+                        name=rule.name,
+                        severity=rule.severity,
+                        message=render(trigger.message, values),
+                        evidence=_reported_at(fact, trigger),
+                        fix_title=render(trigger.fix_title, values) if trigger.fix_title else None,
+                    )
                 )
-            )
     return findings
+
+
+def _reported_at(fact: Fact, trigger: Trigger) -> Evidence:
+    """The evidence a trigger names (`report-at`), keeping the fact's scope; else the fact's."""
+    if trigger.report_at is None:
+        return fact.evidence
+    value: object = fact
+    for name in trigger.report_at:
+        value = getattr(value, name, None)
+    if not isinstance(value, Evidence):
+        return fact.evidence
+    return replace(value, scope=value.scope or fact.evidence.scope)

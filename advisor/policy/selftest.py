@@ -24,8 +24,12 @@ EXAMPLE_FILES = {
 def reported_lines(rule: Rule, example: Example, catalog: Catalog) -> list[int]:
     settings = dataclasses.replace(_SETTINGS, select=(rule.code,))
     name = EXAMPLE_FILES[example.language]
-    result = analyze_sources({name: example.code.encode("utf-8")}, settings, catalog)
-    return sorted(f.location.line for f in result.findings if f.code == rule.code)
+    sources = {path: text.encode("utf-8") for path, text in example.files}
+    sources[name] = example.code.encode("utf-8")
+    result = analyze_sources(sources, settings, catalog)
+    return sorted(
+        f.location.line for f in result.findings if f.code == rule.code and f.location.path == name
+    )
 
 
 def check_examples(rule: Rule, catalog: Catalog) -> list[str]:
