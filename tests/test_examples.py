@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from support import REPO, Run, check_snapshot
@@ -23,12 +24,16 @@ def test_json_output_of_the_examples(run_cli: RunCli) -> None:
     check_snapshot(SNAPSHOTS / "examples.json", result.out)
 
 
-def test_every_example_finding_is_announced_in_the_code(run_cli: RunCli) -> None:
-    """Each finding sits on an endpoint the example README lists as deliberately wrong."""
+def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
+    """Each finding is one the examples' README lists as deliberately wrong, and vice versa."""
     result = run_cli("check", "-q", "examples", cwd=REPO)
     found = {(line.split(":")[0], line.split()[1]) for line in result.out.splitlines()}
+    readme = (REPO / "examples" / "README.md").read_text(encoding="utf-8")
+    announced = set(re.findall(r"^\| `(chat-service/[^`]+)` \| (ADV\d+) \|", readme, re.M))
+    assert found == {(f"examples/{path}", code) for path, code in announced}
     assert found == {
         ("examples/chat-service/app/routes/chat.py", "ADV201"),
         ("examples/chat-service/app/routes/extract.py", "ADV101"),
         ("examples/chat-service/app/routes/classify.py", "ADV101"),
+        ("examples/chat-service/openapi.yaml", "ADV204"),
     }

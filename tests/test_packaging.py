@@ -67,7 +67,7 @@ def test_wheel_installs_and_runs_from_another_folder(tmp_path: Path) -> None:
         [str(advisor), "check", "examples"], cwd=elsewhere, capture_output=True, text=True
     )
     assert check.returncode == 1, check.stderr
-    assert check.stdout.endswith("Found 3 findings (3 warnings) in 10 files.\n")
+    assert check.stdout.endswith("Found 4 findings (4 warnings) in 10 files.\n")
     module = subprocess.run(
         [str(python), "-m", "advisor", "rule", "ADV101"],
         cwd=elsewhere,
