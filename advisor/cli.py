@@ -19,7 +19,7 @@ import click
 from advisor import __version__
 from advisor.config import load_settings
 from advisor.engine import Result, analyze, catalog_for
-from advisor.errors import AdvisorError, UsageError
+from advisor.errors import AdvisorError, InternalError, UsageError
 from advisor.exitcodes import ExitCode
 from advisor.model import Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
@@ -211,8 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the error boundary: one line, never a traceback
         if os.environ.get("ADVISOR_DEBUG"):
             raise
+        what = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
         click.echo(
-            f"advisor: internal error: {type(exc).__name__}: {exc} "
+            f"advisor: internal error: {what} "
             "(set ADVISOR_DEBUG=1 for a traceback; please report it)",
             err=True,
         )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from advisor.config import load_settings
 from advisor.discover import SourceFile, discover, language_of
-from advisor.errors import ConfigError
+from advisor.errors import ConfigError, InternalError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize
@@ -53,7 +53,16 @@ def analyze(
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
-    summaries = [s for s in (read_and_summarize(source, settings) for source in sources) if s]
+    summaries = []
+    for source in sources:
+        try:
+            summary = read_and_summarize(source, settings)
+        except Exception as exc:  # a bug in a detector: say which file triggers it
+            raise InternalError(
+                f"while analysing {source.rel}: {type(exc).__name__}: {exc}"
+            ) from exc
+        if summary is not None:
+            summaries.append(summary)
     return _conclude(summaries, settings, catalog)
 
 

@@ -15,5 +15,9 @@ class RuleFileError(AdvisorError):
     """A rule file (built-in or user-supplied) does not match the rule schema."""
 
 
+class InternalError(Exception):
+    """A bug in the advisor, raised with the file it happened on so that it can be reported."""
+
+
 class UsageError(AdvisorError):
     """The command line asks for something that does not exist (unknown code, path, format)."""
