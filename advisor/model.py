@@ -103,9 +103,14 @@ class ResponseConstruction(Fact):
         "False when some headers are computed at run time or the response escapes to other code."
     )
     library_headers: tuple[Header, ...] = doc("Headers the library adds by itself (FACTS.md).")
-    effective_header_names: tuple[str, ...] = doc(
-        "Sorted lower-cased names of every header the response will carry (explicit + library)."
+    added_headers: tuple[str, ...] = doc(
+        "Headers added around the view: Django cache decorators, and response hooks "
+        '(`after_request`, `middleware("http")`) in the same module.'
     )
+    effective_header_names: tuple[str, ...] = doc(
+        "Sorted lower-cased names of every header the response will carry."
+    )
+    status_code: int | None = doc("The literal status code (200 if not given); null if computed.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +128,9 @@ class LlmCall(Fact):
     )
     forced_tool_call: bool | None = doc("True when a tool call is forced (tool_choice).")
     structured_via: str | None = doc("Which argument asks for structured output, for messages.")
+    resumes: bool = doc(
+        "The call attaches to an existing generation (`response_id`) instead of starting one."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +172,10 @@ class SpecOperation(Fact):
     stream_flag_default: bool | None = doc("Its declared default.")
     stream_operation: str | None = doc(
         "A separate operation that streams the same thing (`POST /x#stream`, `.../x:stream`)."
+    )
+    stream_flag_shared: str | None = doc(
+        "Another operation whose request uses the same `stream` property and does stream: the "
+        "flag comes from a shared schema."
     )
     response_headers: tuple[str, ...] = doc("Headers documented on 2xx responses, lower-cased.")
     accepted: bool = doc("A non-GET operation that documents 202 Accepted.")

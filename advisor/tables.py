@@ -34,6 +34,7 @@ class ResponseClass:
     headers: Slot | None
     sets_headers: tuple[LibraryHeader, ...]
     source: str
+    status: Slot | None = None
 
 
 def _slot(raw: dict[str, Any] | None) -> Slot | None:
@@ -62,10 +63,33 @@ def response_classes() -> dict[str, ResponseClass]:
                 for h in raw["sets-headers"]
             ),
             source=raw["source"],
+            status=_slot(raw.get("status")),
         )
         for name in entry.names:
             index[name] = entry
     return index
+
+
+@dataclass(frozen=True)
+class HeaderHooks:
+    decorators: dict[str, tuple[str, ...]]
+    """Qualified view decorator -> header names it adds."""
+    wrappers: frozenset[str]
+    hook_attributes: frozenset[str]
+
+
+@functools.cache
+def header_hooks() -> HeaderHooks:
+    raw = data_table("responses")
+    return HeaderHooks(
+        decorators={
+            name: tuple(entry["sets"])
+            for entry in raw["header-decorators"]["decorators"]
+            for name in entry["names"]
+        },
+        wrappers=frozenset(raw["header-decorators"]["wrappers"]),
+        hook_attributes=frozenset(raw["response-hooks"]["attributes"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,8 @@ class MethodShape:
     structured_always: bool | None
     structured_arguments: tuple[StructuredArgument, ...]
     forced_tool: ForcedTool | None
+    resume_keywords: tuple[str, ...] = ()
+    always_resumes: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +157,8 @@ def _method(raw: dict[str, Any]) -> MethodShape:
             if forced
             else None
         ),
+        resume_keywords=tuple(raw.get("resume-keywords", ())),
+        always_resumes=bool(raw.get("resumes", False)),
     )
 
 

@@ -12,6 +12,7 @@ from support import REPO, Run
 
 import advisor.cli
 from advisor.exitcodes import ExitCode
+from advisor.read.python import GRAMMAR
 from advisor.resources import schema
 
 Project = Callable[[Mapping[str, str | bytes]], Path]
@@ -149,7 +150,7 @@ def test_broken_files_are_findings_not_crashes(project: Project, run_cli: RunCli
     result = run_cli("check", cwd=root)
     assert result.status == ExitCode.FINDINGS
     assert result.out.splitlines()[:3] == [
-        "bad.py:1:7: ADV001 cannot analyse this file: syntax error: invalid syntax",
+        f"bad.py:1:7: ADV001 cannot analyse this file: syntax error under Python {GRAMMAR}: invalid syntax",
         "ok.py:5:12: ADV201 SSE response without `cache-control`, `x-accel-buffering`: nginx and "
         "most CDNs may buffer the stream and deliver it in one late burst",
         "spec.yaml:4:1: ADV001 cannot analyse this file: invalid YAML: did not find expected "
@@ -258,3 +259,25 @@ def test_invalid_user_rule_file_exits_2(project: Project, run_cli: RunCli) -> No
     result = run_cli("check", cwd=root)
     assert result.status == ExitCode.ERROR
     assert result.err == "advisor: error: policies/broken.yaml: top level: missing 'severity'\n"
+
+
+def test_a_detector_bug_names_the_file(
+    project: Project, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import advisor.engine
+
+    real = advisor.engine.summarize
+
+    def flaky(path: str, *args: object, **kwargs: object) -> object:
+        if path == "b.py":
+            raise TypeError("unexpected keyword argument 'x'")
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(advisor.engine, "summarize", flaky)
+    monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
+    result = run_cli("check", cwd=project({"a.py": "x = 1\n", "b.py": "y = 2\n"}))
+    assert result.status == ExitCode.ERROR
+    assert result.err == (
+        "advisor: internal error: while analysing b.py: TypeError: unexpected keyword argument "
+        "'x' (set ADVISOR_DEBUG=1 for a traceback; please report it)\n"
+    )

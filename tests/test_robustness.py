@@ -15,6 +15,7 @@ from advisor.engine import analyze
 from advisor.facts import summarize
 from advisor.model import ParseFailure
 from advisor.read.jsonpos import JsonLocator
+from advisor.read.python import GRAMMAR
 from advisor.settings import Settings
 
 Project = Callable[[Mapping[str, str | bytes]], Path]
@@ -24,7 +25,12 @@ SETTINGS = Settings(root=Path("/nonexistent"))
 @pytest.mark.parametrize(
     ("name", "content", "line", "message"),
     [
-        ("syntax.py", "def f(:\n    pass\n", 1, "syntax error: invalid syntax"),
+        (
+            "syntax.py",
+            "def f(:\n    pass\n",
+            1,
+            f"syntax error under Python {GRAMMAR}: invalid syntax",
+        ),
         ("nul.py", b"x = 1\x00\n", 1, "binary file (contains NUL bytes), not Python source"),
         ("bad.py", b"x = '\xff'\n", 1, "cannot decode as utf-8: byte 0xff is not valid here"),
         ("cookie.py", b"# -*- coding: klingon -*-\nx = 1\n", 1, "invalid encoding declaration"),

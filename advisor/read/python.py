@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from dataclasses import dataclass, field
 
 from advisor.read.source import TextFailure, decode_python
+
+GRAMMAR = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @dataclass
@@ -45,7 +48,13 @@ def parse_python(data: bytes) -> PythonSource | TextFailure:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as exc:
-        return TextFailure(f"syntax error: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
+        # Parsed with the grammar of the interpreter running the advisor: newer syntax (3.12's
+        # `type X = ...`, for example) fails under an older one, so say which.
+        return TextFailure(
+            f"syntax error under Python {GRAMMAR}: {exc.msg}",
+            exc.lineno or 1,
+            max(exc.offset or 1, 1),
+        )
     except ValueError as exc:  # e.g. NUL bytes that slipped past the sniff
         return TextFailure(f"cannot parse: {exc}")
     except (RecursionError, MemoryError):

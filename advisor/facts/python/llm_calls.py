@@ -69,6 +69,8 @@ class LlmCallDetector:
                 structured_output=structured,
                 forced_tool_call=forced,
                 structured_via=via,
+                resumes=shape.always_resumes
+                or any(call_argument(node, k, None) is not None for k in shape.resume_keywords),
             )
         )
 

@@ -1,9 +1,12 @@
-"""HTTP response constructions: media type and the headers the response will carry.
+"""HTTP response constructions: media type, status, and the headers the response will carry.
 
-Headers can be passed inline, through a dict variable, or set on the response object afterwards
-(`resp.headers[...] = ...`, Django's `resp[...] = ...`, Werkzeug's `resp.cache_control`). When
-the response or its headers leave this function in a way we cannot follow (passed to a helper,
-computed by a call), `headers_known` is False and rules stay silent.
+Headers can be passed inline, through a dict variable, set on the response object afterwards
+(`resp.headers[...] = ...`, Django's `resp[...] = ...`, Werkzeug's `resp.cache_control`),
+returned in a Flask `(body, status, headers)` tuple, added by view decorators (Django's
+`never_cache`), or by response hooks in the same module (`after_request`,
+`middleware("http")`). When the response or its headers leave the function in a way that
+cannot be followed (passed to a helper, computed by a call), `headers_known` is False and rules
+stay silent.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from functools import cached_property
+from http import HTTPStatus
 
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
@@ -26,9 +30,9 @@ from advisor.facts.python.values import (
 )
 from advisor.facts.python.walk import Context
 from advisor.model import Header, ResponseConstruction
-from advisor.tables import LibraryHeader, ResponseClass, Slot, response_classes
+from advisor.tables import ResponseClass, Slot, header_hooks, response_classes
 
-# Methods on a header mapping that add headers; their (key, value) positions.
+# Methods on a header mapping that add one header (key, value), or merge many.
 _HEADER_ADDERS = {"setdefault", "add", "set", "append", "add_header", "__setitem__"}
 _HEADER_MERGERS = {"update", "extend"}
 _HEADER_READERS = {"get", "getlist", "get_all", "items", "keys", "values", "copy", "__contains__"}
@@ -73,6 +77,7 @@ class ResponseDetector:
     def __init__(self) -> None:
         self._local_classes: dict[str, ResponseClass] | None = None
         self._candidate_names: frozenset[str] | None = None
+        self._hook_headers: tuple[str, ...] | None = None
 
     @cached_property
     def _known_last_names(self) -> frozenset[str]:
@@ -84,11 +89,12 @@ class ResponseDetector:
         last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if last not in self._candidates(context):
             return
-        local = self._local_response_classes(context)
         qualified = qualified_name(func, context.scope)
         if qualified is None:
             return
-        entry = response_classes().get(qualified) or local.get(qualified)
+        entry = response_classes().get(qualified) or self._local_response_classes(context).get(
+            qualified
+        )
         if entry is None:
             return
         observed = _Observed()
@@ -102,7 +108,7 @@ class ResponseDetector:
                 observed.add_mapping(mapping(headers_arg, scope), scope)
             elif unknown_args:
                 observed.headers_known = False
-        media = self._media_type(node, entry, scope, unknown_args)
+        media = _media_type(node, entry, scope, unknown_args)
         _follow_uses(node, scope, observed)
         if observed.media_type_set:
             media = observed.media_type
@@ -111,7 +117,8 @@ class ResponseDetector:
         if media is None:
             media = entry.media_type.default
         library_headers = tuple(Header(name=h.name, value=h.value) for h in entry.sets_headers)
-        effective = sorted({*observed.headers, *(h.name for h in library_headers)})
+        added = sorted({*_decorator_headers(scope), *self._module_hook_headers(context)})
+        effective = sorted({*observed.headers, *(h.name for h in library_headers), *added})
         context.facts.append(
             ResponseConstruction(
                 evidence=context.evidence(node),
@@ -122,7 +129,9 @@ class ResponseDetector:
                 headers=tuple(Header(name=n, value=v) for n, v in sorted(observed.headers.items())),
                 headers_known=observed.headers_known,
                 library_headers=library_headers,
+                added_headers=tuple(added),
                 effective_header_names=tuple(effective),
+                status_code=_status_code(node, entry, scope, unknown_args),
             )
         )
 
@@ -142,19 +151,6 @@ class ResponseDetector:
             self._candidate_names = self._known_last_names | aliases | local
         return self._candidate_names
 
-    def _media_type(
-        self, call: ast.Call, entry: ResponseClass, scope: Scope, unknown_args: bool
-    ) -> str | Unknown | None:
-        """The media type passed to the constructor: str, None (not passed) or UNKNOWN."""
-        for slot in (entry.media_type, *entry.media_type.alternatives):
-            value = _argument(call, slot)
-            if value is None:
-                continue
-            found = string(value, scope)
-            if found is not None:
-                return found
-        return Unknown.UNKNOWN if unknown_args else None
-
     def _local_response_classes(self, context: Context) -> dict[str, ResponseClass]:
         """Module-level subclasses of known response classes (`class SSE(StreamingResponse)`).
 
@@ -173,8 +169,8 @@ class ResponseDetector:
             ):
                 continue
             for base in stmt.bases:
-                base_name = qualified_name(base, module_scope)
-                parent = response_classes().get(base_name or "") or found.get(base_name or "")
+                base_name = qualified_name(base, module_scope) or ""
+                parent = response_classes().get(base_name) or found.get(base_name)
                 if parent is None:
                     continue
                 default = parent.media_type.default
@@ -187,42 +183,136 @@ class ResponseDetector:
                         default = value if isinstance(value, str) else default
                 qualified = qualified_name(ast.Name(id=stmt.name, ctx=ast.Load()), module_scope)
                 if qualified:
+                    slot = parent.media_type
                     found[qualified] = ResponseClass(
                         names=(qualified,),
                         library=parent.library,
-                        media_type=Slot(
-                            parent.media_type.keyword,
-                            parent.media_type.position,
-                            default,
-                            parent.media_type.alternatives,
-                        ),
+                        media_type=Slot(slot.keyword, slot.position, default, slot.alternatives),
                         headers=parent.headers,
                         sets_headers=parent.sets_headers,
                         source=f"subclass of {parent.names[0]} defined in this module",
+                        status=parent.status,
                     )
                 break
         self._local_classes = found
-        # Local classes are matched by their own (last) name as well.
         return found
+
+    def _module_hook_headers(self, context: Context) -> tuple[str, ...]:
+        """Headers that response hooks defined in this module set on every response."""
+        if self._hook_headers is None:
+            tree = context.scope.module_scope.node
+            names: set[str] = set()
+            hooks = header_hooks().hook_attributes
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                    _decorator_attribute(d) in hooks for d in node.decorator_list
+                ):
+                    names.update(_headers_set_in(node, context.scope.module_scope))
+            self._hook_headers = tuple(sorted(names))
+        return self._hook_headers
+
+
+def _decorator_attribute(decorator: ast.expr) -> str | None:
+    """`after_request` for `@app.after_request`, `middleware` for `@app.middleware("http")`."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return target.attr if isinstance(target, ast.Attribute) else None
+
+
+def _headers_set_in(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Scope) -> set[str]:
+    """Header names a hook assigns: `x.headers["X-Accel-Buffering"] = "no"` and friends."""
+    names: set[str] = set()
+    for node in walk_without_scopes(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr == "headers"
+                ):
+                    key = constant(target.slice, module)
+                    if isinstance(key, str):
+                        names.add(key.lower())
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _HEADER_ADDERS
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "headers"
+            and node.args
+        ):
+            key = constant(node.args[0], module)
+            if isinstance(key, str):
+                names.add(key.lower())
+    return names
+
+
+def _decorator_headers(scope: Scope) -> set[str]:
+    """Headers added by decorators on the enclosing view (or `method_decorator` on its class)."""
+    hooks = header_hooks()
+    names: set[str] = set()
+    current: Scope | None = scope
+    while current is not None:
+        node = current.node
+        decorators = getattr(node, "decorator_list", [])
+        outer = current.parent or current
+        for decorator in decorators:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = qualified_name(target, outer) or ""
+            if name in hooks.wrappers and isinstance(decorator, ast.Call) and decorator.args:
+                wrapped = decorator.args[0]
+                inner = wrapped.func if isinstance(wrapped, ast.Call) else wrapped
+                name = qualified_name(inner, outer) or ""
+            names.update(hooks.decorators.get(name, ()))
+        current = current.parent
+    return names
 
 
 def _argument(call: ast.Call, slot: Slot) -> ast.expr | None:
     return call_argument(call, slot.keyword, slot.position)
 
 
+def _media_type(
+    call: ast.Call, entry: ResponseClass, scope: Scope, unknown_args: bool
+) -> str | Unknown | None:
+    """The media type passed to the constructor: str, None (not passed) or UNKNOWN."""
+    for slot in (entry.media_type, *entry.media_type.alternatives):
+        value = _argument(call, slot)
+        if value is None:
+            continue
+        found = string(value, scope)
+        if found is not None:
+            return found
+    return Unknown.UNKNOWN if unknown_args else None
+
+
+def _status_code(
+    call: ast.Call, entry: ResponseClass, scope: Scope, unknown_args: bool
+) -> int | None:
+    value = _argument(call, entry.status) if entry.status is not None else None
+    if value is None:
+        return None if unknown_args else 200
+    found = constant(value, scope)
+    if isinstance(found, int) and not isinstance(found, bool):
+        return found
+    if isinstance(value, ast.Attribute):
+        name = qualified_name(value, scope) or ""
+        if name.startswith("http.HTTPStatus.") and value.attr in HTTPStatus.__members__:
+            return int(HTTPStatus[value.attr])  # HTTPStatus.BAD_REQUEST
+        digits = "".join(c for c in value.attr if c.isdigit())[:3]
+        if len(digits) == 3 and value.attr.startswith("HTTP_"):
+            return int(digits)  # starlette/fastapi/rest_framework status.HTTP_400_BAD_REQUEST
+    return None
+
+
 def _follow_uses(call: ast.Call, scope: Scope, observed: _Observed) -> None:
     """Headers and media type set on the response after construction, in the same function.
 
-    Only `name = Response(...)` is followed; any use we do not understand makes the headers
-    unknown, because the code might set them there.
+    Only `name = Response(...)` is followed; any use that cannot be understood makes the
+    headers unknown, because the code might set them there. The name may be bound to other
+    values elsewhere (`if stream: resp = StreamingResponse(...) else: resp = JSONResponse(...)`):
+    changes to it can only add headers, and handing it to other code still makes them unknown.
     """
-    owner = scope.node
-    parents: dict[int, ast.AST] = {}
-    for node in walk_without_scopes(owner) if not isinstance(owner, ast.Lambda) else ():
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    for child in ast.iter_child_nodes(owner):
-        parents[id(child)] = owner
+    parents = scope.parents
     parent = parents.get(id(call))
     if isinstance(parent, ast.Await):
         parent = parents.get(id(parent))
@@ -235,17 +325,11 @@ def _follow_uses(call: ast.Call, scope: Scope, observed: _Observed) -> None:
         observed.headers_known = False  # passed on to other code: cannot follow
         return
     targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-    if len(targets) == 1 and isinstance(targets[0], ast.Name):
-        assigned = targets[0].id
-    else:
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name):
         observed.headers_known = False
         return
-    if len(scope.bindings.get(assigned, [])) != 1:
-        observed.headers_known = False  # re-bound: which object is which is run-time business
-        return
-    for node in ast.walk(owner):
-        if isinstance(node, ast.Name) and node.id == assigned and isinstance(node.ctx, ast.Load):
-            _classify_use(node, parents, scope, observed)
+    for use in scope.loads(targets[0].id):
+        _classify_use(use, parents, scope, observed)
 
 
 def _classify_use(
@@ -254,7 +338,7 @@ def _classify_use(
     parent = parents.get(id(name))
     grand = parents.get(id(parent)) if parent is not None else None
     if parent is None:
-        observed.headers_known = False  # used inside a nested scope: cannot follow
+        observed.headers_known = False
         return
     if isinstance(parent, ast.Return | ast.Yield | ast.YieldFrom | ast.Await | ast.Expr):
         return
@@ -298,8 +382,7 @@ def _attribute_use(
     if attribute.attr in _MEDIA_TYPE_ATTRIBUTES and isinstance(attribute.ctx, ast.Store):
         if isinstance(parent, ast.Assign):
             observed.media_type_set = True
-            value = string(parent.value, scope)
-            observed.media_type = value
+            observed.media_type = string(parent.value, scope)
         return
     if attribute.attr == "cache_control":  # Werkzeug: resp.cache_control.no_cache = True
         if isinstance(parent, ast.Attribute) and isinstance(parent.ctx, ast.Store):
@@ -362,6 +445,3 @@ def _flask_tuple(
         if isinstance(value, int):
             continue
         observed.add_mapping(mapping(element, scope), scope)
-
-
-__all__ = ["LibraryHeader", "ResponseDetector", "normalize_media_type"]

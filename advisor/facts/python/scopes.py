@@ -107,6 +107,30 @@ class Scope:
             scope = scope.parent
         return []
 
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        """Parent of every node of this scope's own code (nested scopes' insides excluded)."""
+        return self._index[0]
+
+    def loads(self, name: str) -> list[ast.Name]:
+        """Every place this scope's own code reads `name`."""
+        return [n for n in self._index[1].get(name, ()) if isinstance(n.ctx, ast.Load)]
+
+    @cached_property
+    def _index(self) -> tuple[dict[int, ast.AST], dict[str, list[ast.Name]]]:
+        parents: dict[int, ast.AST] = {}
+        names: dict[str, list[ast.Name]] = {}
+        stack: list[ast.AST] = [self.node]
+        while stack:
+            node = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                if isinstance(child, ast.Name):
+                    names.setdefault(child.id, []).append(child)
+                elif not isinstance(child, _NESTED_SCOPES):
+                    stack.append(child)
+        return parents, names
+
     def single(self, name: str) -> Binding | None:
         """The binding of `name` if there is exactly one (else resolution stops)."""
         found = self.lookup(name)
@@ -116,6 +140,9 @@ class Scope:
         if found and len(imports) == 1 and all(b.kind == "import" for b in found):
             return found[0]  # the same import in both arms of an `if`/`try`
         return None
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _arguments(args: ast.arguments) -> Iterator[ast.arg]:

@@ -131,8 +131,71 @@ def mapping(expr: ast.expr | None, scope: Scope, depth: int = 0) -> DictValue | 
         return result
     if isinstance(expr, ast.Name):
         found = single_value(expr.id, scope)
-        return mapping(found[0], found[1], depth + 1) if found else UNKNOWN
+        if found is None:
+            return UNKNOWN
+        literal = mapping(found[0], found[1], depth + 1)
+        if isinstance(literal, Unknown):
+            return literal
+        return _with_mutations(expr.id, found[1], literal, depth)
     return UNKNOWN
+
+
+# Methods on a dict that only read it, and those that may remove keys.
+_DICT_READERS = frozenset({"get", "items", "keys", "values", "copy", "__contains__", "__getitem__"})
+_DICT_REMOVERS = frozenset({"pop", "popitem", "clear", "__delitem__"})
+
+
+def _with_mutations(name: str, scope: Scope, literal: DictValue, depth: int) -> DictValue | Unknown:
+    """The dict `name` after what its scope does to it: `d[k] = v`, `d.update(...)`,
+    `d.setdefault(k, v)` add entries; removing keys or handing `d` to other code makes the
+    result incomplete (flow-insensitive: every change anywhere in the scope counts)."""
+    result = DictValue(list(literal.entries), literal.complete)
+    parents = scope.parents
+    for use in scope.loads(name):
+        parent = parents.get(id(use))
+        if isinstance(parent, ast.Subscript) and parent.value is use:
+            statement = parents.get(id(parent))
+            if isinstance(parent.ctx, ast.Store) and isinstance(statement, ast.Assign):
+                key = constant(parent.slice, scope)
+                if isinstance(key, str):
+                    result.entries.append((key, statement.value, scope))
+                else:
+                    result.complete = False
+            elif isinstance(parent.ctx, ast.Del):
+                result.complete = False
+            continue
+        if isinstance(parent, ast.Attribute) and parent.value is use:
+            call = parents.get(id(parent))
+            method = parent.attr
+            if not (isinstance(call, ast.Call) and call.func is parent) or method in _DICT_READERS:
+                continue
+            if method == "update":
+                for arg in call.args:
+                    merged = mapping(arg, scope, depth + 1)
+                    if isinstance(merged, Unknown):
+                        result.complete = False
+                    else:
+                        result.entries.extend(merged.entries)
+                for keyword in call.keywords:
+                    if keyword.arg is None:
+                        result.complete = False
+                    else:
+                        result.entries.append((keyword.arg, keyword.value, scope))
+            elif method == "setdefault" and call.args:
+                key = constant(call.args[0], scope)
+                if isinstance(key, str) and len(call.args) > 1:
+                    result.entries.insert(0, (key, call.args[1], scope))
+                else:
+                    result.complete = False
+            else:  # pop, clear or any other method: keys may be gone
+                result.complete = False
+            continue
+        if isinstance(parent, ast.keyword | ast.Dict | ast.Compare | ast.Expr | ast.FormattedValue):
+            continue  # passed as `headers=d`, spread with **d, compared, printed
+        if isinstance(parent, ast.Call) and use not in parent.args:
+            continue
+        result.complete = False  # handed to other code or aliased: it may change there
+    return result
 
 
 def qualified_name(expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:

@@ -17,6 +17,23 @@ from advisor.model import Evidence, Fact, Location
 from advisor.read.python import PythonSource
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_BLOCKS = (
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
+    ast.ExceptHandler,
+    ast.match_case,
+)
 
 
 @dataclass
@@ -82,6 +99,23 @@ def signature_span(
     return node.lineno, last
 
 
+def unreachable(node: ast.AST) -> set[int]:
+    """Statements of a block that can never run: after `return`/`raise`/`continue`/`break`,
+    and the body of `if False:` / `while False:`. Findings in dead code would be noise."""
+    dead: set[int] = set()
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            for index, statement in enumerate(value):
+                if isinstance(statement, _TERMINATORS):
+                    dead.update(id(s) for s in value[index + 1 :])
+                    break
+    if isinstance(node, ast.If | ast.While):
+        test = node.test
+        if isinstance(test, ast.Constant) and not test.value:
+            dead.update(id(s) for s in node.body)
+    return dead
+
+
 def run_detectors(
     path: str, source: PythonSource, module: str, detectors: Sequence[Detector]
 ) -> list[Fact]:
@@ -114,5 +148,9 @@ def run_detectors(
             ]
         else:
             children = [(child, scope, signatures) for child in ast.iter_child_nodes(node)]
+        if isinstance(node, _BLOCKS):
+            dead = unreachable(node)
+            if dead:
+                children = [frame for frame in children if id(frame[0]) not in dead]
         stack.extend(reversed(children))
     return context.facts

@@ -335,6 +335,8 @@ def _relate_operations(drafts: list[_Draft], words: SpecVocabulary) -> None:
             sibling = _stream_sibling(draft, drafts)
             if sibling is not None:
                 fields["stream_operation"] = f"{sibling.method} {sibling.path}"
+    for draft in drafts:
+        draft.fields["stream_flag_shared"] = _shared_stream_flag(draft, drafts)
     status_paths = {
         d.fields["job_status_operation"].split(" ", 1)[1]
         for d in drafts
@@ -373,19 +375,40 @@ def _status_operation(
 
 
 def _stream_sibling(draft: _Draft, drafts: list[_Draft]) -> _Draft | None:
+    """A separate operation that streams what `draft` produces: `/x#stream`, `/x/stream`,
+    `/x:streamGenerate`, an operationId with `Stream`, or (any method) a streaming operation
+    below the path whose remaining path says so (`POST /messages` -> `GET
+    /messages/{id}/stream`)."""
     own = _without_stream(draft.path)
     own_id = _without_stream(draft.fields.get("operation_id") or "")
+    below = draft.path.rstrip("/") + "/"
     for other in drafts:
-        if (
-            other is draft
-            or other.method != draft.method
-            or not other.fields["streaming_media_types"]
-        ):
+        if other is draft or not other.fields["streaming_media_types"]:
             continue
-        if _without_stream(other.path) == own or (
-            own_id and _without_stream(other.fields.get("operation_id") or "") == own_id
+        if other.method == draft.method and (
+            _without_stream(other.path) == own
+            or (own_id and _without_stream(other.fields.get("operation_id") or "") == own_id)
         ):
             return other
+        rest = other.path[len(below) :].lower() if other.path.startswith(below) else ""
+        if "stream" in rest or rest.endswith("events"):
+            return other
+    return None
+
+
+def _shared_stream_flag(draft: _Draft, drafts: list[_Draft]) -> str | None:
+    """Another operation that reads the very same `stream` property and does stream."""
+    flag = draft.fields["stream_flag_at"]
+    if flag is None or draft.fields["streaming_media_types"]:
+        return None
+    place = (flag.location.path, flag.pointer)
+    for other in drafts:
+        other_flag = other.fields["stream_flag_at"]
+        if other is draft or other_flag is None:
+            continue
+        streams = other.fields["streaming_media_types"] or other.fields["stream_operation"]
+        if streams and (other_flag.location.path, other_flag.pointer) == place:
+            return f"{other.method} {other.path}"
     return None
 
 
