@@ -19,6 +19,7 @@ from advisor.model import Evidence, FileSummary, Finding, Location, ParseFailure
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
+from advisor.project import project_facts
 from advisor.settings import Settings
 
 
@@ -116,7 +117,7 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
 
 def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
     rules = selected_rules(catalog, settings)
-    raw = evaluate(rules, facts_by_kind(summaries))
+    raw = evaluate(rules, facts_by_kind(project_facts(summaries)))
     findings = finalize(raw, summaries, settings)
     return Result(
         findings=tuple(findings),

@@ -52,6 +52,8 @@ class Evidence:
     pointer: str | None = None
     scope: str | None = None
     function: str | None = None
+    trail: tuple[str, ...] = ()
+    """How an entry point reaches this place: `POST /chat` -> handler -> helper -> here."""
 
 
 def doc(text: str) -> Any:
@@ -87,6 +89,22 @@ class Header:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reach:
+    """Who runs a piece of code, from the project call graph (filled in across files)."""
+
+    user_facing: bool | None = doc_default(
+        "Reached from a route handler (true), only from scripts/CLIs/workers/schedulers "
+        "(false), or from no known entry point (null).",
+        None,
+    )
+    entries: tuple[str, ...] = doc_default(
+        "The kinds of entry point that reach it: `handler`, `script`, `cli`, `task`, `scheduler`.",
+        (),
+    )
+    endpoints: tuple[str, ...] = doc_default("Routes that reach it, e.g. `POST /v1/chat`.", ())
+
+
+@dataclass(frozen=True, kw_only=True)
 class ResponseConstruction(Fact):
     kind: ClassVar[str] = "response"
     summary: ClassVar[str] = (
@@ -111,15 +129,41 @@ class ResponseConstruction(Fact):
         "Sorted lower-cased names of every header the response will carry."
     )
     status_code: int | None = doc("The literal status code (200 if not given); null if computed.")
+    streams: bool | None = doc(
+        "The body is sent incrementally: a streaming class, or a generator / iterator body."
+    )
+    content_async: bool | None = doc("The body is an async iterator (null when unknown).")
+    frames: str | None = doc(
+        "What the body generator yields: `sse` (`data:` frames), `ndjson`, `text` (raw "
+        "tokens); null when it cannot be seen (a generator in another module, say)."
+    )
+    frames_unterminated: bool | None = doc(
+        "Some `data:` frame is written without the blank line that ends an SSE event."
+    )
+    raw_text_in_data: bool | None = doc(
+        "Model text is put in a `data:` line as is: a newline inside it breaks the frame."
+    )
+    emits_event_ids: bool | None = doc("The generator writes `id:` lines.")
+    reads_last_event_id: bool | None = doc(
+        "The handler or generator reads the `Last-Event-ID` request header."
+    )
+    multi_step: bool | None = doc(
+        "The stream runs several model calls, or model calls in a loop (a long stream)."
+    )
+    reach: Reach = doc_default("Who runs the handler (project call graph).", Reach())
 
 
 @dataclass(frozen=True, kw_only=True)
 class LlmCall(Fact):
     kind: ClassVar[str] = "llm-call"
     summary: ClassVar[str] = "A call into an LLM provider SDK whose receiver could be resolved."
-    provider: str = doc("Provider family, e.g. `openai`, `anthropic`.")
+    provider: str = doc("Provider family, e.g. `openai`, `anthropic`, `litellm`, `langchain`.")
     sdk: str = doc("Python distribution whose API is called, e.g. `openai`.")
     api: str = doc("Method path on the client, e.g. `chat.completions.create`.")
+    api_kind: str = doc(
+        "`chat`, `completion`, `embeddings`, `batch-submit`, `batch-status`, `batch-results`, "
+        "`batch-upload`, or `fan-out` (client-side concurrency such as LangChain `.batch()`)."
+    )
     client: str = doc("Qualified client class, or the SDK module for module-level calls.")
     is_async: bool = doc("True when the client or the call is asynchronous.")
     streamed: bool | None = doc("True when the call streams tokens; null when unknown.")
@@ -131,6 +175,16 @@ class LlmCall(Fact):
     resumes: bool = doc(
         "The call attaches to an existing generation (`response_id`) instead of starting one."
     )
+    tools: bool | None = doc("Tools are offered to the model (`tools=`, `bind_tools`).")
+    thinking: bool | None = doc("Visible reasoning is turned on (`thinking=`, `reasoning=`).")
+    max_tokens: int | None = doc("A literal output cap (`max_tokens` and its variants).")
+    loop: str | None = doc(
+        "`for` / `comprehension` / `fan-out` when the call runs once per item of a collection "
+        "(also through a thread pool or asyncio.gather), `while` inside a while loop."
+    )
+    loop_bound: int | None = doc("Number of items when the collection is a literal or range.")
+    polled: bool = doc("Inside a `while` loop (a polling or retry loop).")
+    reach: Reach = doc_default("Who runs the call (project call graph).", Reach())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +202,102 @@ class Hints:
     strategy: str | None = doc_default(
         "Declared strategy: `stream`, `sync`, `batch` or `async-job` (`strategy`).", None
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteHandler(Fact):
+    kind: ClassVar[str] = "route"
+    summary: ClassVar[str] = "A function registered as an HTTP route handler."
+    framework: str = doc(
+        "`fastapi`, `starlette`, `flask`, `quart`, `django`, `aiohttp`, `litestar`."
+    )
+    methods: tuple[str, ...] = doc("HTTP methods, upper-case (`ANY` when not restricted).")
+    path: str | None = doc("Path as declared, with the router prefix known in the module.")
+    handler: str = doc("The handler function (module.qualname).")
+    router: str | None = doc("The app or router object it is registered on (module.name).")
+    is_async: bool = doc("An `async def` handler.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamConsumption(Fact):
+    kind: ClassVar[str] = "stream-consumption"
+    summary: ClassVar[str] = "How code consumes a streamed model response."
+    api: str = doc("The streaming call, e.g. `chat.completions.create`.")
+    provider: str = doc("Provider family of the call.")
+    mode: str = doc(
+        "`forwarded` (each piece goes on: yielded, sent, written, rendered), `buffered` (pieces "
+        "are only collected and used after the stream ends), or `unknown`."
+    )
+    reads: tuple[str, ...] = doc(
+        "What the consumer reads from the stream: `text`, `tool-calls`, `thinking`, "
+        "`final-message` (an accumulated message after the loop), `events` (other fields)."
+    )
+    tools: bool | None = doc("The call offers tools.")
+    thinking: bool | None = doc("The call turns visible reasoning on.")
+    render: str | None = doc(
+        "A renderer called on the whole accumulated text for every piece (`st.markdown`, "
+        "`rich.markdown.Markdown`, `markdown.markdown`, `json.loads`, ...)."
+    )
+    render_throttled: bool | None = doc("The render is guarded by a time or count check.")
+    render_at: Evidence | None = doc_default("Where that render call is.", None)
+    loop_at: Evidence | None = doc_default("Where the consuming loop is.", None)
+    reach: Reach = doc_default("Who runs the code (project call graph).", Reach())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChunkDecode(Fact):
+    kind: ClassVar[str] = "chunk-decode"
+    summary: ClassVar[str] = "Network chunks of an HTTP response body decoded one by one."
+    library: str = doc("`requests`, `httpx` or `aiohttp`.")
+    iterator: str = doc("The byte iterator, e.g. `iter_content`, `aiter_bytes`, `iter_chunked`.")
+    decoder: str = doc("How each chunk is decoded, e.g. `chunk.decode('utf-8')`.")
+    errors: str | None = doc("The `errors=` argument, when given (`replace`, `ignore`, ...).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollingLoop(Fact):
+    kind: ClassVar[str] = "polling-loop"
+    summary: ClassVar[str] = "A `while` loop that polls the status of a batch or a job."
+    target: str = doc("What is polled, e.g. `batches.retrieve`, `AsyncResult.state`.")
+    sleeps: bool = doc("The loop sleeps between polls.")
+    sleep_seconds: float | None = doc("The literal delay, when it is one.")
+    backoff: bool = doc("The delay grows (multiplied or added to inside the loop).")
+    reach: Reach = doc_default("Who runs the loop (project call graph).", Reach())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Middleware(Fact):
+    kind: ClassVar[str] = "middleware"
+    summary: ClassVar[str] = "A compression middleware installed on an application."
+    name: str = doc("Qualified class, or Django's dotted path.")
+    library: str = doc("`starlette`, `django`, `flask-compress`, `brotli-asgi`, `litestar`.")
+    streams_option: bool | None = doc("Flask-Compress `COMPRESS_STREAMS` when set in code.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dependency(Fact):
+    kind: ClassVar[str] = "dependency"
+    summary: ClassVar[str] = "A package version pinned in a requirements, pyproject or lock file."
+    package: str = doc("Normalised distribution name (`flask-compress`).")
+    version: str = doc("The exact version.")
+    manifest: str = doc("`requirements`, `pyproject`, `poetry.lock`, `uv.lock`, `Pipfile.lock`.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BufferingMiddleware(Fact):
+    kind: ClassVar[str] = "buffering-middleware"
+    summary: ClassVar[str] = (
+        "A compression middleware that, in the installed version, holds back the body of some "
+        "streaming response of the project (computed across files)."
+    )
+    name: str = doc("The middleware.")
+    library: str = doc("Its library.")
+    version: str = doc("The installed version of the library.")
+    version_source: str = doc("Where the version comes from (file and line).")
+    media_types: tuple[str, ...] = doc("Media types of the project's streams it buffers.")
+    streams: int = doc("How many streaming responses of the project it buffers.")
+    example: str = doc("One of them (file:line).")
+    reason: str = doc("What the library does in that version (FACTS.md).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -250,6 +400,13 @@ FACT_KINDS: dict[str, type[Fact]] = {
         SpecOperation,
         UnresolvedRef,
         InvalidHint,
+        RouteHandler,
+        StreamConsumption,
+        ChunkDecode,
+        PollingLoop,
+        Middleware,
+        Dependency,
+        BufferingMiddleware,
     )
 }
 
@@ -269,6 +426,82 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class FunctionInfo:
+    symbol: str
+    """`module.qualname`; module-level code is the module itself, a `__main__` block
+    `module.__main__`."""
+    line: int
+    is_async: bool
+    entry: str | None = None
+    """`cli`, `task`, `scheduler` or `script` when the function itself is an entry point."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`caller` calls (or hands over) `callee`; callee is a symbol as the module names it."""
+
+    caller: str
+    callee: str
+    line: int
+    looped: bool = False
+    """Once per item of a collection: inside a loop or comprehension, or a fan-out
+    (`executor.map(f, items)`)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A function registered with a worker, scheduler or route table by a call."""
+
+    symbol: str
+    kind: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Export:
+    """A module-level object other modules may import: a client, a client factory, an app."""
+
+    symbol: str
+    kind: str
+    """`client`, `client-factory` or `app`."""
+    target: str
+    """Qualified client or app class."""
+    framework: str | None = None
+    prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class Mount:
+    """`app.include_router(router, prefix=...)` and its equivalents."""
+
+    parent: str
+    child: str
+    prefix: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A fact whose receiver is imported from another module of the project: resolved across
+    files. `candidates` holds one fact per way the receiver could turn out (one per SDK)."""
+
+    receiver: str
+    """Symbol of the imported object, with `()` when its call result is used."""
+    candidates: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    module: str
+    functions: tuple[FunctionInfo, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    entries: tuple[Entry, ...] = ()
+    exports: tuple[Export, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    pending: tuple[Pending, ...] = ()
+
+
+@dataclass(frozen=True)
 class FileSummary:
     """Everything the per-file stage learned about one file: a pure function of its bytes."""
 
@@ -278,6 +511,8 @@ class FileSummary:
     suppressions: tuple[Suppression, ...] = ()
     dependencies: tuple[str, ...] = ()
     """Other files the facts were computed from (files a spec references)."""
+    module: ModuleInfo | None = None
+    """Call-graph material of a Python module."""
 
 
 @dataclass(frozen=True)

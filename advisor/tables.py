@@ -35,6 +35,9 @@ class ResponseClass:
     sets_headers: tuple[LibraryHeader, ...]
     source: str
     status: Slot | None = None
+    streaming: str = "always"
+    content: Slot | None = None
+    frames_by_library: bool = False
 
 
 def _slot(raw: dict[str, Any] | None) -> Slot | None:
@@ -64,6 +67,9 @@ def response_classes() -> dict[str, ResponseClass]:
             ),
             source=raw["source"],
             status=_slot(raw.get("status")),
+            streaming=raw["streaming"],
+            content=_slot(raw.get("content")),
+            frames_by_library=bool(raw.get("frames-by-library", False)),
         )
         for name in entry.names:
             index[name] = entry
@@ -107,8 +113,16 @@ class ForcedTool:
 
 
 @dataclass(frozen=True)
+class Thinking:
+    keyword: str
+    types: frozenset[str] = frozenset()
+    key: str | None = None
+
+
+@dataclass(frozen=True)
 class MethodShape:
     api: str
+    kind: str
     stream_keyword: str | None
     stream_always: bool | None
     structured_always: bool | None
@@ -116,6 +130,11 @@ class MethodShape:
     forced_tool: ForcedTool | None
     resume_keywords: tuple[str, ...] = ()
     always_resumes: bool = False
+    tools: tuple[str, ...] = ()
+    thinking: Thinking | None = None
+    max_tokens: tuple[str, ...] = ()
+    only_when: tuple[str, str] | None = None
+    is_async: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,14 +150,20 @@ class Sdk:
     transparent: frozenset[str]
     not_given: frozenset[str]
     methods: dict[str, MethodShape]
+    factories: frozenset[str] = frozenset()
+    async_segments: frozenset[str] = frozenset()
+    derived: dict[str, str] | None = None
 
 
 def _method(raw: dict[str, Any]) -> MethodShape:
     stream = raw["stream"]
     structured = raw.get("structured-output", {})
     forced = raw.get("forced-tool")
+    thinking = raw.get("thinking")
+    only_when = raw.get("only-when")
     return MethodShape(
         api=raw["api"],
+        kind=raw["kind"],
         stream_keyword=stream.get("keyword"),
         stream_always=stream.get("always"),
         structured_always=structured.get("always"),
@@ -159,6 +184,15 @@ def _method(raw: dict[str, Any]) -> MethodShape:
         ),
         resume_keywords=tuple(raw.get("resume-keywords", ())),
         always_resumes=bool(raw.get("resumes", False)),
+        tools=tuple(raw.get("tools", ())),
+        thinking=(
+            Thinking(thinking["keyword"], frozenset(thinking.get("types", ())), thinking.get("key"))
+            if thinking
+            else None
+        ),
+        max_tokens=tuple(raw.get("max-tokens", ())),
+        only_when=(only_when["keyword"], only_when["equals"]) if only_when else None,
+        is_async=bool(raw.get("async", False)),
     )
 
 
@@ -174,6 +208,9 @@ def sdks() -> tuple[Sdk, ...]:
             transparent=frozenset(raw.get("transparent", ())),
             not_given=frozenset(raw.get("not-given", ())),
             methods={m["api"]: _method(m) for m in raw["methods"]},
+            factories=frozenset(raw.get("factories", ())),
+            async_segments=frozenset(raw.get("async-segments", ())),
+            derived=dict(raw.get("derived", {})),
         )
         for raw in data_table("llm_sdks")["sdks"]
     )
@@ -188,6 +225,12 @@ def client_classes() -> dict[str, tuple[Sdk, bool]]:
 @functools.cache
 def sdk_modules() -> dict[str, Sdk]:
     return {module: sdk for sdk in sdks() for module in sdk.modules}
+
+
+@functools.cache
+def client_factories() -> dict[str, Sdk]:
+    """Qualified factory function -> the SDK whose client it returns."""
+    return {name: sdk for sdk in sdks() for name in sdk.factories}
 
 
 @dataclass(frozen=True)
@@ -220,4 +263,94 @@ def spec_vocabulary() -> SpecVocabulary:
         handle_suffixes=tuple(jobs["handle-suffixes"]),
         handle_names=frozenset(jobs["handle-names"]),
         job_collections=frozenset(raw["job-collections"]["names"]),
+    )
+
+
+@dataclass(frozen=True)
+class AppClass:
+    framework: str
+    prefix_keyword: str | None
+
+
+@dataclass(frozen=True)
+class RouteCall:
+    framework: str
+    path_position: int
+    handler_position: int
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OfflineCall:
+    kind: str
+    receivers: frozenset[str]
+    chain_root: str | None
+    function_position: int
+    function_keyword: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Frameworks:
+    apps: dict[str, AppClass]
+    decorator_methods: dict[str, tuple[str, ...]]
+    route_functions: dict[str, tuple[str, ...]]
+    route_function_framework: str
+    route_calls: dict[str, RouteCall]
+    route_call_methods: dict[str, tuple[str, ...]]
+    offline_functions: dict[str, str]
+    offline_methods: dict[str, tuple[tuple[frozenset[str], str], ...]]
+    """Decorator method -> ((receiver classes, kind), ...)."""
+    offline_calls: dict[str, tuple[OfflineCall, ...]]
+    arq_class: str
+    arq_attributes: dict[str, str]
+
+
+@functools.cache
+def frameworks() -> Frameworks:
+    raw = data_table("frameworks")
+    apps = {
+        name: AppClass(entry["framework"], entry.get("prefix"))
+        for entry in raw["apps"]["classes"]
+        for name in entry["names"]
+    }
+    route_calls = {
+        name: RouteCall(
+            entry["framework"],
+            entry["path"],
+            entry["handler"],
+            tuple(entry["methods"].split(",")),
+        )
+        for entry in raw["route-calls"]["calls"]
+        for name in entry["names"]
+    }
+    offline_methods: dict[str, tuple[tuple[frozenset[str], str], ...]] = {}
+    for entry in raw["offline-decorators"]["methods"]:
+        offline_methods[entry["method"]] = (
+            *offline_methods.get(entry["method"], ()),
+            (frozenset(entry["receivers"]), entry["kind"]),
+        )
+    offline_calls: dict[str, tuple[OfflineCall, ...]] = {}
+    for entry in raw["offline-calls"]["calls"]:
+        offline_calls[entry["method"]] = (
+            *offline_calls.get(entry["method"], ()),
+            OfflineCall(
+                entry["kind"],
+                frozenset(entry.get("receivers", ())),
+                entry.get("chain-root"),
+                entry["function"],
+                entry.get("keyword"),
+            ),
+        )
+    return Frameworks(
+        apps=apps,
+        decorator_methods={k: tuple(v) for k, v in raw["route-decorators"]["methods"].items()},
+        route_functions={k: tuple(v) for k, v in raw["route-functions"]["functions"].items()},
+        route_function_framework=raw["route-functions"]["framework"],
+        route_calls=route_calls,
+        route_call_methods={k: tuple(v) for k, v in raw["route-calls"]["methods"].items()},
+        offline_functions=dict(raw["offline-decorators"]["functions"]),
+        offline_methods=offline_methods,
+        offline_calls=offline_calls,
+        arq_class=raw["arq-settings"]["class-name"],
+        arq_attributes=dict(raw["arq-settings"]["attributes"]),
     )

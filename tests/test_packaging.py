@@ -83,3 +83,16 @@ def test_python_m_advisor_works_from_the_source_tree() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ADV001  parse-error" in result.stdout
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    import tomllib
+
+    listed = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    on_disk = {
+        ".".join(path.parent.relative_to(REPO).parts)
+        for path in (REPO / "advisor").rglob("__init__.py")
+    }
+    assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

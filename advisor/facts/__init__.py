@@ -9,8 +9,10 @@ them as dependencies.
 
 from __future__ import annotations
 
+from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
 from advisor.facts.python.responses import ResponseDetector
+from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
 from advisor.facts.spec import analyze_spec
 from advisor.facts.spec.documents import FileReader
@@ -27,7 +29,7 @@ SIZE_SNIFF_BYTES = 1 << 20
 
 def python_detectors() -> list[Detector]:
     """Fresh detector instances for one module (detectors may keep per-module state)."""
-    return [ResponseDetector(), LlmCallDetector()]
+    return [GraphDetector(), RouteDetector(), ResponseDetector(), LlmCallDetector()]
 
 
 def module_name(path: str) -> str:
@@ -68,9 +70,9 @@ def summarize_python(path: str, data: bytes) -> FileSummary:
     parsed = parse_python(data)
     if isinstance(parsed, TextFailure):
         return _failure(path, "python", "python", parsed)
-    facts = run_detectors(path, parsed, module_name(path), python_detectors())
+    facts, module = run_detectors(path, parsed, module_name(path), python_detectors())
     suppressions = python_suppressions(path, advisor_comments(parsed.text))
-    return FileSummary(path, "python", tuple(facts), suppressions)
+    return FileSummary(path, "python", tuple(facts), suppressions, module=module)
 
 
 def summarize_spec(path: str, data: bytes, read: FileReader) -> FileSummary | None:

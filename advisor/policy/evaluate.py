@@ -6,16 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 
-from advisor.model import Evidence, Fact, FileSummary, Finding
+from advisor.model import Evidence, Fact, Finding
 from advisor.policy.catalog import Rule, Trigger
 from advisor.policy.templates import render
 
 
-def facts_by_kind(summaries: Iterable[FileSummary]) -> dict[str, list[Fact]]:
+def facts_by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
     grouped: dict[str, list[Fact]] = defaultdict(list)
-    for summary in summaries:
-        for fact in summary.facts:
-            grouped[fact.kind].append(fact)
+    for fact in facts:
+        grouped[fact.kind].append(fact)
     return grouped
 
 

@@ -1,8 +1,9 @@
-"""LLM SDK call sites and their traits (streamed, structured output, forced tool call).
+"""LLM SDK call sites and their traits (streamed, structured output, tools, thinking, ...).
 
 Which methods exist and which arguments matter is data (`advisor/data/llm_sdks.yaml`); this
 module only knows how to read arguments. Each trait is True, False or None (unknown): a trait
-that depends on a run-time value stays None and no rule fires on it.
+that depends on a run-time value stays None and no rule fires on it. A call on an object
+imported from another module of the project is kept as pending and resolved across files.
 """
 
 from __future__ import annotations
@@ -18,16 +19,27 @@ from advisor.facts.python.values import (
     attribute_chain,
     boolean,
     call_argument,
+    constant,
     has_unknown_arguments,
     mapping,
     qualified_name,
     string,
 )
-from advisor.facts.python.walk import Context
-from advisor.model import LlmCall
-from advisor.tables import ForcedTool, MethodShape, Sdk, StructuredArgument, sdks
+from advisor.facts.python.walk import Context, Loop
+from advisor.model import LlmCall, Pending
+from advisor.tables import (
+    ForcedTool,
+    MethodShape,
+    Sdk,
+    StructuredArgument,
+    client_classes,
+    sdk_modules,
+    sdks,
+)
 
 Trait = bool | None
+SMALL_RANGE = 10
+"""`for attempt in range(3)` is a retry loop, not a loop over a collection."""
 
 
 class LlmCallDetector:
@@ -41,48 +53,28 @@ class LlmCallDetector:
     def visit(self, node: ast.AST, context: Context) -> None:
         assert isinstance(node, ast.Call)
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr not in self._method_names:
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name not in self._method_names:
             return
-        base, attributes = attribute_chain(func)
-        client = _receiver(base, attributes, context.scope)
-        if client is None:
+        resolved = _resolve(func, context.scope)
+        if resolved is None:
+            pending = _pending(func, node, context)
+            if pending is not None:
+                context.module.pending.append(pending)
             return
-        client_ref, path = client
-        api = ".".join(a for a in path if a not in client_ref.sdk.transparent)
-        shape = client_ref.sdk.methods.get(api)
-        if shape is None:
-            return
-        sdk = client_ref.sdk
-        structured, via = _structured_output(shape, node, context.scope, sdk)
-        forced = _forced_tool(shape.forced_tool, node, context.scope, sdk)
-        if forced and not structured and shape.forced_tool is not None:
-            via = f"a forced tool call, `{shape.forced_tool.keyword}`"
-        context.facts.append(
-            LlmCall(
-                evidence=context.evidence(node),
-                provider=sdk.provider,
-                sdk=sdk.sdk,
-                api=api,
-                client=client_ref.name,
-                is_async=client_ref.is_async,
-                streamed=_streamed(shape, node, context.scope),
-                structured_output=structured,
-                forced_tool_call=forced,
-                structured_via=via,
-                resumes=shape.always_resumes
-                or any(call_argument(node, k, None) is not None for k in shape.resume_keywords),
-            )
-        )
+        client, path = resolved
+        fact = build_call(client, path, node, context)
+        if fact is not None:
+            context.facts.append(fact)
 
 
-def _receiver(
-    base: ast.expr, attributes: list[str], scope: Scope
-) -> tuple[ClientRef, list[str]] | None:
-    """The client and the method path called on it.
-
-    `client.chat.completions.create` -> (client, [chat, completions, create]); for
-    `self.llm.messages.create` the base is `self.llm`, so the first attribute may belong to it.
-    """
+def _resolve(func: ast.expr, scope: Scope) -> tuple[ClientRef, list[str]] | None:
+    """The client and the method path called on it."""
+    if isinstance(func, ast.Name):
+        return _module_function(qualified_name(func, scope))
+    if not isinstance(func, ast.Attribute):
+        return None
+    base, attributes = attribute_chain(func)
     client = infer_client(base, scope)
     if client is not None:
         return client, attributes
@@ -91,6 +83,124 @@ def _receiver(
         client = infer_client(owner, scope)
         if client is not None:
             return client, attributes[1:]
+    return _module_function(qualified_name(func, scope))
+
+
+def _module_function(name: str | None) -> tuple[ClientRef, list[str]] | None:
+    """`litellm.completion` / `from litellm import completion`: the SDK module is the client."""
+    if not name:
+        return None
+    for module, sdk in sdk_modules().items():
+        if sdk.module_calls and name.startswith(module + "."):
+            return ClientRef(sdk, module, False, True), name[len(module) + 1 :].split(".")
+    return None
+
+
+def _api(sdk: Sdk, path: list[str]) -> tuple[str, bool]:
+    """The table's API name for an attribute path, and whether an async segment was used."""
+    kept = [a for a in path if a not in sdk.transparent and a not in sdk.async_segments]
+    return ".".join(kept), any(a in sdk.async_segments for a in path)
+
+
+def build_call(
+    client: ClientRef, path: list[str], node: ast.Call, context: Context
+) -> LlmCall | None:
+    sdk = client.sdk
+    api, async_segment = _api(sdk, path)
+    shape = sdk.methods.get(api)
+    if shape is None:
+        return None
+    scope = context.scope
+    if shape.only_when is not None:
+        keyword, expected = shape.only_when
+        if string(call_argument(node, keyword, None), scope) != expected:
+            return None
+    structured, via = _structured_output(shape, node, scope, sdk)
+    if "structured" in client.traits:
+        structured, via = True, "`with_structured_output()`"
+    forced = _forced_tool(shape.forced_tool, node, scope, sdk)
+    if forced and not structured and shape.forced_tool is not None:
+        via = f"a forced tool call, `{shape.forced_tool.keyword}`"
+    loop, bound, polled = _loop_context(context.loops, scope)
+    return LlmCall(
+        evidence=context.evidence(node),
+        provider=sdk.provider,
+        sdk=sdk.sdk,
+        api=api,
+        api_kind=shape.kind,
+        client=client.name,
+        is_async=client.is_async or shape.is_async or async_segment,
+        streamed=_streamed(shape, node, scope),
+        structured_output=structured,
+        forced_tool_call=forced,
+        structured_via=via,
+        resumes=shape.always_resumes
+        or any(call_argument(node, k, None) is not None for k in shape.resume_keywords),
+        tools=True if "tools" in client.traits else _tools(shape, node, scope, sdk),
+        thinking=_thinking(shape, node, scope, sdk),
+        max_tokens=_max_tokens(shape, node, scope),
+        loop=loop,
+        loop_bound=bound,
+        polled=polled,
+    )
+
+
+def _pending(func: ast.expr, node: ast.Call, context: Context) -> Pending | None:
+    """`client.chat.completions.create(...)` with `client` imported from a project module."""
+    if not isinstance(func, ast.Attribute):
+        return None
+    base, attributes = attribute_chain(func)
+    called = isinstance(base, ast.Call)
+    target = base.func if isinstance(base, ast.Call) else base
+    if not isinstance(target, ast.Name | ast.Attribute):
+        return None
+    binding_ok = isinstance(target, ast.Attribute) or (
+        (b := context.scope.single(target.id)) is not None and b.kind == "import"
+    )
+    symbol = qualified_name(target, context.scope)
+    if not binding_ok or not symbol or symbol in sdk_modules() or symbol in client_classes():
+        return None
+    candidates = []
+    for sdk in sdks():
+        if not sdk.clients:
+            continue
+        name, is_async = next(iter(sdk.clients.items()))
+        fact = build_call(ClientRef(sdk, name, is_async), attributes, node, context)
+        if fact is not None:
+            candidates.append(fact)
+    if not candidates:
+        return None
+    return Pending(receiver=symbol + ("()" if called else ""), candidates=tuple(candidates))
+
+
+def _loop_context(loops: tuple[Loop, ...], scope: Scope) -> tuple[str | None, int | None, bool]:
+    """How the call repeats: over a collection (`for` / `comprehension`), or in a `while`."""
+    polled = any(loop.kind == "while" for loop in loops)
+    for loop in reversed(loops):
+        if loop.kind == "while":
+            continue
+        bound = _bound(loop.iterable, scope)
+        if bound is not None and bound < SMALL_RANGE and _is_range(loop.iterable):
+            continue  # a retry loop
+        return loop.kind, bound, polled
+    return ("while" if polled else None), None, polled
+
+
+def _is_range(expr: ast.expr | None) -> bool:
+    return (
+        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range"
+    )
+
+
+def _bound(expr: ast.expr | None, scope: Scope) -> int | None:
+    if isinstance(expr, ast.List | ast.Tuple | ast.Set):
+        return len(expr.elts)
+    if _is_range(expr):
+        assert isinstance(expr, ast.Call)
+        values = [constant(a, scope) for a in expr.args]
+        if values and all(isinstance(v, int) for v in values):
+            ints = [int(v) for v in values if isinstance(v, int)]
+            return len(range(*ints))
     return None
 
 
@@ -140,17 +250,14 @@ def _structured_argument(
     found = mapping(value, scope)
     if isinstance(found, Unknown):
         return _looks_like_model_class(value, scope)
-    current: ast.expr | None = None
-    target_scope = scope
     for key in argument.at:
         entry = found.get(key)
         if entry is None:
             return False if found.complete else None
-        current, target_scope = entry
-        found_inner = mapping(current, target_scope)
-        if isinstance(found_inner, Unknown):
-            return _looks_like_model_class(current, target_scope)
-        found = found_inner
+        inner = mapping(entry[0], entry[1])
+        if isinstance(inner, Unknown):
+            return _looks_like_model_class(entry[0], entry[1])
+        found = inner
     kind = found.get("type")
     if kind is None:
         return None
@@ -198,4 +305,50 @@ def _forced_tool(forced: ForcedTool | None, call: ast.Call, scope: Scope, sdk: S
     kind_value = string(kind[0], kind[1]) if kind else UNKNOWN
     if isinstance(kind_value, str):
         return kind_value in forced.types
+    return None
+
+
+def _tools(shape: MethodShape, call: ast.Call, scope: Scope, sdk: Sdk) -> Trait:
+    if not shape.tools:
+        return False
+    found: Trait = False
+    for keyword in shape.tools:
+        value = call_argument(call, keyword, None)
+        if value is None:
+            continue
+        if _absent(value, scope, sdk):
+            continue
+        if isinstance(value, ast.List | ast.Tuple) and not value.elts:
+            continue
+        return True
+    if has_unknown_arguments(call):
+        found = None
+    return found
+
+
+def _thinking(shape: MethodShape, call: ast.Call, scope: Scope, sdk: Sdk) -> Trait:
+    if shape.thinking is None:
+        return False
+    value = call_argument(call, shape.thinking.keyword, None)
+    if value is None:
+        return None if has_unknown_arguments(call) else False
+    if _absent(value, scope, sdk):
+        return False
+    found = mapping(value, scope)
+    if isinstance(found, Unknown):
+        return None
+    if shape.thinking.key is not None:
+        return found.get(shape.thinking.key) is not None or (None if not found.complete else False)
+    kind = found.get("type")
+    kind_value = string(kind[0], kind[1]) if kind else UNKNOWN
+    if isinstance(kind_value, str):
+        return kind_value in shape.thinking.types
+    return None
+
+
+def _max_tokens(shape: MethodShape, call: ast.Call, scope: Scope) -> int | None:
+    for keyword in shape.max_tokens:
+        value = constant(call_argument(call, keyword, None), scope)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
     return None

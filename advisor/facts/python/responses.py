@@ -12,10 +12,11 @@ stay silent.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from http import HTTPStatus
 
+from advisor.facts.python.bodies import analyse_body
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
     DictValue,
@@ -29,7 +30,7 @@ from advisor.facts.python.values import (
     walk_without_scopes,
 )
 from advisor.facts.python.walk import Context
-from advisor.model import Header, ResponseConstruction
+from advisor.model import Header, LlmCall, ResponseConstruction
 from advisor.tables import ResponseClass, Slot, header_hooks, response_classes
 
 # Methods on a header mapping that add one header (key, value), or merge many.
@@ -78,6 +79,8 @@ class ResponseDetector:
         self._local_classes: dict[str, ResponseClass] | None = None
         self._candidate_names: frozenset[str] | None = None
         self._hook_headers: tuple[str, ...] | None = None
+        self._generators: list[tuple[int, str | None]] = []
+        """(index in the module's facts, generator function) of each response seen."""
 
     @cached_property
     def _known_last_names(self) -> frozenset[str]:
@@ -119,6 +122,15 @@ class ResponseDetector:
         library_headers = tuple(Header(name=h.name, value=h.value) for h in entry.sets_headers)
         added = sorted({*_decorator_headers(scope), *self._module_hook_headers(context)})
         effective = sorted({*observed.headers, *(h.name for h in library_headers), *added})
+        content = _argument(node, entry.content) if entry.content is not None else None
+        body = analyse_body(content, scope, scope.node if scope.parent is not None else None)
+        streams = True if entry.streaming == "always" else body.streams
+        frames: str | None = body.frames
+        unterminated: bool | None = body.unterminated
+        raw: bool | None = body.raw_text_in_data
+        if entry.frames_by_library:  # the library writes the SSE framing itself
+            frames, unterminated, raw = "sse", False, False
+        self._generators.append((len(context.facts), body.generator))
         context.facts.append(
             ResponseConstruction(
                 evidence=context.evidence(node),
@@ -132,8 +144,29 @@ class ResponseDetector:
                 added_headers=tuple(added),
                 effective_header_names=tuple(effective),
                 status_code=_status_code(node, entry, scope, unknown_args),
+                streams=streams,
+                content_async=body.is_async,
+                frames=frames,
+                frames_unterminated=unterminated,
+                raw_text_in_data=raw,
+                emits_event_ids=body.emits_ids,
+                reads_last_event_id=body.reads_last_event_id,
+                multi_step=None,
             )
         )
+
+    def finish(self, context: Context) -> None:
+        """A stream is multi-step when its handler or generator runs several model calls, or
+        model calls in a loop: known only once every call of the module has been seen."""
+        calls = [f for f in context.facts if isinstance(f, LlmCall) and f.api_kind != "fan-out"]
+        for index, generator in self._generators:
+            fact = context.facts[index]
+            if not isinstance(fact, ResponseConstruction) or not fact.streams:
+                continue
+            places = {fact.evidence.function, generator} - {None}
+            mine = [c for c in calls if c.evidence.function in places]
+            multi = len(mine) > 1 or any(c.loop or c.polled for c in mine)
+            context.facts[index] = replace(fact, multi_step=multi if mine else None)
 
     def _candidates(self, context: Context) -> frozenset[str]:
         """Names a response class may be called by here: its own, import aliases, subclasses."""

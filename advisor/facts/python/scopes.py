@@ -35,10 +35,16 @@ class Binding:
 
 
 class Scope:
-    def __init__(self, node: ScopeNode, parent: Scope | None, module: str = "") -> None:
+    def __init__(
+        self, node: ScopeNode, parent: Scope | None, module: str = "", package: str | None = None
+    ) -> None:
         self.node = node
         self.parent = parent
         self.module: str = module if parent is None else parent.module
+        if parent is not None:
+            self.package: str = parent.package
+        else:  # the package relative imports start from: a module's parent, or itself if __init__
+            self.package = package if package is not None else module.rpartition(".")[0]
 
     @property
     def is_function(self) -> bool:
@@ -256,10 +262,11 @@ class _Collector:
         module = stmt.module or ""
         if not stmt.level:
             return module
-        package = self.scope.module.split(".")
+        package = self.scope.package.split(".") if self.scope.package else []
         # `from . import x` in a/b/c.py means package a.b; each extra dot goes one level up.
-        parents = package[: len(package) - stmt.level] if len(package) >= stmt.level else []
-        return ".".join([*parents, module] if module else parents)
+        up = stmt.level - 1
+        parents = package[: len(package) - up] if len(package) >= up else []
+        return ".".join(p for p in [*parents, module] if p)
 
 
 def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:

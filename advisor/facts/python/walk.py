@@ -1,8 +1,9 @@
 """One traversal per module feeds every detector (as Fixit batches its visitors).
 
 The walk is iterative (deeply nested code cannot overflow the interpreter stack), keeps the
-scope chain that name resolution needs, and gives detectors a `Context` that turns nodes into
-evidence. Detectors subscribe to node types; nothing else is visited twice.
+scope chain that name resolution needs, the loops around the current node, and whether it is
+inside an `if __name__ == "__main__":` block; it skips statements that can never run. Detectors
+subscribe to node types; nothing else is visited twice.
 """
 
 from __future__ import annotations
@@ -13,10 +14,22 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from advisor.facts.python.scopes import Scope
-from advisor.model import Evidence, Fact, Location
+from advisor.model import (
+    Edge,
+    Entry,
+    Evidence,
+    Export,
+    Fact,
+    FunctionInfo,
+    Location,
+    ModuleInfo,
+    Mount,
+    Pending,
+)
 from advisor.read.python import PythonSource
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 _BLOCKS = (
     ast.Module,
@@ -36,6 +49,40 @@ _BLOCKS = (
 )
 
 
+@dataclass(frozen=True)
+class Loop:
+    """A loop around the current node (within its function)."""
+
+    node: ast.AST
+    kind: str
+    """`for`, `while` or `comprehension`."""
+    iterable: ast.expr | None
+
+
+@dataclass
+class ModuleBuilder:
+    """Call-graph material collected while walking one module."""
+
+    module: str
+    functions: list[FunctionInfo] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    exports: list[Export] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
+
+    def build(self) -> ModuleInfo:
+        return ModuleInfo(
+            module=self.module,
+            functions=tuple(self.functions),
+            edges=tuple(dict.fromkeys(self.edges)),
+            entries=tuple(dict.fromkeys(self.entries)),
+            exports=tuple(self.exports),
+            mounts=tuple(self.mounts),
+            pending=tuple(self.pending),
+        )
+
+
 @dataclass
 class Context:
     """What a detector knows at the node it is looking at."""
@@ -43,9 +90,21 @@ class Context:
     path: str
     source: PythonSource
     scope: Scope
+    module: ModuleBuilder
     signatures: tuple[tuple[int, int], ...] = ()
     """Line spans of the signatures of the enclosing functions (suppression anchors)."""
+    loops: tuple[Loop, ...] = ()
+    """Loops around the node, innermost last (reset in each function)."""
+    main_guard: bool = False
+    """Inside `if __name__ == "__main__":`."""
     facts: list[Fact] = field(default_factory=list)
+
+    @property
+    def caller(self) -> str:
+        """The call-graph symbol of the code being walked."""
+        if self.scope.qualname:
+            return f"{self.module.module}.{self.scope.qualname}"
+        return f"{self.module.module}.__main__" if self.main_guard else self.module.module
 
     def location(self, node: ast.AST) -> Location:
         line = getattr(node, "lineno", 1)
@@ -70,7 +129,7 @@ class Context:
             location=self.location(node),
             snippet=self.source.snippet(node),
             anchors=((start, end), *self.signatures),
-            function=self.scope.qualname or None,
+            function=self.scope.qualname or ("__main__" if self.main_guard else None),
         )
 
 
@@ -80,6 +139,12 @@ class Detector(Protocol):
     node_types: tuple[type[ast.AST], ...]
 
     def visit(self, node: ast.AST, context: Context) -> None: ...
+
+
+class Finisher(Protocol):
+    """A detector with work to do once the whole module has been walked."""
+
+    def finish(self, context: Context) -> None: ...
 
 
 def signature_span(
@@ -116,41 +181,100 @@ def unreachable(node: ast.AST) -> set[int]:
     return dead
 
 
+def is_main_guard(node: ast.AST) -> bool:
+    """`if __name__ == "__main__":`."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    test = node.test
+    sides = [test.left, *test.comparators]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and bool(names and mains)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    node: ast.AST
+    scope: Scope
+    signatures: tuple[tuple[int, int], ...]
+    loops: tuple[Loop, ...]
+    main_guard: bool
+
+
 def run_detectors(
     path: str, source: PythonSource, module: str, detectors: Sequence[Detector]
-) -> list[Fact]:
+) -> tuple[list[Fact], ModuleInfo]:
     dispatch: dict[type[ast.AST], list[Callable[[ast.AST, Context], None]]] = {}
     for detector in detectors:
         for node_type in detector.node_types:
             dispatch.setdefault(node_type, []).append(detector.visit)
 
-    module_scope = Scope(source.tree, None, module)
-    context = Context(path, source, module_scope)
-    Frame = tuple[ast.AST, Scope, tuple[tuple[int, int], ...]]
-    stack: list[Frame] = [(source.tree, module_scope, ())]
+    package = module if path.endswith("__init__.py") else None
+    module_scope = Scope(source.tree, None, module, package=package)
+    context = Context(path, source, module_scope, ModuleBuilder(module))
+    stack: list[_Frame] = [_Frame(source.tree, module_scope, (), (), False)]
     while stack:
-        node, scope, signatures = stack.pop()
-        context.scope, context.signatures = scope, signatures
+        frame = stack.pop()
+        node = frame.node
+        context.scope, context.signatures = frame.scope, frame.signatures
+        context.loops, context.main_guard = frame.loops, frame.main_guard
         for handler in dispatch.get(type(node), ()):
             handler(node, context)
-        if isinstance(node, _SCOPE_NODES):
-            inner = Scope(node, scope)
-            inner_signatures = signatures
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                inner_signatures = (signature_span(node, source), *signatures)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            body_ids = {id(child) for child in body}
-            children: list[Frame] = [
-                (child, inner, inner_signatures)
-                if id(child) in body_ids
-                else (child, scope, signatures)  # decorators, defaults, bases: outer scope
-                for child in ast.iter_child_nodes(node)
-            ]
-        else:
-            children = [(child, scope, signatures) for child in ast.iter_child_nodes(node)]
-        if isinstance(node, _BLOCKS):
-            dead = unreachable(node)
-            if dead:
-                children = [frame for frame in children if id(frame[0]) not in dead]
-        stack.extend(reversed(children))
-    return context.facts
+        stack.extend(reversed(_children(frame, source)))
+    for detector in detectors:
+        finish = getattr(detector, "finish", None)
+        if finish is not None:
+            finish(context)
+    return context.facts, context.module.build()
+
+
+def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
+    node, scope, signatures, loops, main = (
+        frame.node,
+        frame.scope,
+        frame.signatures,
+        frame.loops,
+        frame.main_guard,
+    )
+    children: list[_Frame]
+    if isinstance(node, _SCOPE_NODES):
+        inner = Scope(node, scope)
+        inner_signatures = signatures
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            inner_signatures = (signature_span(node, source), *signatures)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        body_ids = {id(child) for child in body}
+        children = [
+            _Frame(child, inner, inner_signatures, (), False)
+            if id(child) in body_ids
+            else _Frame(child, scope, signatures, loops, main)  # decorators, defaults, bases
+            for child in ast.iter_child_nodes(node)
+        ]
+    elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
+        loop = Loop(
+            node, "while" if isinstance(node, ast.While) else "for", getattr(node, "iter", None)
+        )
+        inside = {id(child) for child in node.body}
+        children = [
+            _Frame(child, scope, signatures, (*loops, loop) if id(child) in inside else loops, main)
+            for child in ast.iter_child_nodes(node)
+        ]
+    elif isinstance(node, _COMPREHENSIONS):
+        loop = Loop(node, "comprehension", node.generators[0].iter)
+        children = [
+            _Frame(child, scope, signatures, (*loops, loop), main)
+            for child in ast.iter_child_nodes(node)
+        ]
+    else:
+        guarded: set[int] = set()
+        if isinstance(node, ast.If) and scope.parent is None and is_main_guard(node):
+            guarded = {id(child) for child in node.body}
+        children = [
+            _Frame(child, scope, signatures, loops, main or id(child) in guarded)
+            for child in ast.iter_child_nodes(node)
+        ]
+    if isinstance(node, _BLOCKS):
+        dead = unreachable(node)
+        if dead:
+            children = [child for child in children if id(child.node) not in dead]
+    return children

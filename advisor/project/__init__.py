@@ -1,0 +1,39 @@
+"""Project stage: what only the whole project shows, computed over the per-file summaries.
+
+- Symbols are matched across modules (an import of `app.llm.ask` finds the function `ask` of
+  the module whose path ends in `app/llm.py`).
+- Calls on clients, and routes on routers, imported from other modules are resolved through
+  those modules' exports.
+- The call graph (networkx) says who runs each function: route handlers (someone waits), or only
+  scripts, CLI commands, workers and schedulers (nobody waits); facts get that `reach`, and the
+  evidence of a fact reached from a handler shows the path (handler -> helper -> call).
+- Compression middleware, pinned versions and streaming responses are combined into
+  `buffering-middleware` facts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from advisor.model import Fact, FileSummary
+from advisor.project.buffering import buffering_facts
+from advisor.project.callgraph import CallGraph
+from advisor.project.symbols import ProjectIndex, resolve_pending
+
+
+def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
+    """Every fact of the project, with cross-file knowledge added."""
+    index = ProjectIndex(summaries)
+    facts: list[Fact] = []
+    for summary in summaries:
+        facts.extend(summary.facts)
+        if summary.module is not None:
+            facts.extend(resolve_pending(summary, index))
+    graph = CallGraph(index, facts)
+    enriched = [graph.enrich(fact) for fact in facts]
+    enriched.extend(buffering_facts(enriched))
+    return enriched
+
+
+__all__ = ["dataclasses", "project_facts"]

@@ -1,0 +1,118 @@
+"""Project-wide symbols: which function, client or app an imported name refers to.
+
+Module names come from file paths (`services/chat/app/llm.py` -> `services.chat.app.llm`), while
+code imports them as the interpreter sees them (`app.llm`). A symbol is therefore matched by its
+module suffix as well; a suffix shared by two modules is ambiguous and matches nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+
+from advisor.model import Export, Fact, FileSummary, FunctionInfo, LlmCall, RouteHandler
+from advisor.tables import client_classes, client_factories
+
+
+@dataclasses.dataclass(frozen=True)
+class Defined:
+    path: str
+    function: FunctionInfo
+
+
+class ProjectIndex:
+    def __init__(self, summaries: Sequence[FileSummary]) -> None:
+        self.summaries = list(summaries)
+        self.module_of_path: dict[str, str] = {}
+        self._functions: dict[str, Defined] = {}
+        self._exports: dict[str, Export] = {}
+        self._by_suffix: dict[str, str | None] = {}
+        for summary in summaries:
+            info = summary.module
+            if info is None:
+                continue
+            self.module_of_path[summary.path] = info.module
+            for function in info.functions:
+                self._functions[function.symbol] = Defined(summary.path, function)
+                self._index(info.module, function.symbol)
+            for export in info.exports:
+                self._exports[export.symbol] = export
+                self._index(info.module, export.symbol)
+
+    def _index(self, module: str, symbol: str) -> None:
+        rest = symbol[len(module) :]
+        parts = module.split(".")
+        for start in range(1, len(parts)):
+            key = ".".join(parts[start:]) + rest
+            if key in self._by_suffix and self._by_suffix[key] != symbol:
+                self._by_suffix[key] = None  # two modules end the same way: ambiguous
+            else:
+                self._by_suffix[key] = symbol
+
+    def functions(self) -> list[Defined]:
+        return list(self._functions.values())
+
+    def canonical(self, symbol: str) -> str | None:
+        """The full symbol of a defined function or export, from any suffix form."""
+        if symbol in self._functions or symbol in self._exports:
+            return symbol
+        return self._by_suffix.get(symbol)
+
+    def function(self, symbol: str) -> Defined | None:
+        found = self.canonical(symbol)
+        return self._functions.get(found) if found else None
+
+    def methods_of(self, class_symbol: str) -> Iterator[str]:
+        """Functions defined inside a class (a Django class-based view)."""
+        found = self._by_suffix.get(class_symbol, class_symbol) or class_symbol
+        prefix = found + "."
+        for symbol in self._functions:
+            if symbol.startswith(prefix) and "." not in symbol[len(prefix) :]:
+                yield symbol
+
+    def export(self, symbol: str) -> Export | None:
+        found = self.canonical(symbol)
+        return self._exports.get(found) if found else None
+
+
+def resolve_pending(summary: FileSummary, index: ProjectIndex) -> list[Fact]:
+    """Facts whose receiver was imported from another module, now that it is known."""
+    assert summary.module is not None
+    resolved: list[Fact] = []
+    for pending in summary.module.pending:
+        called = pending.receiver.endswith("()")
+        export = index.export(pending.receiver.removesuffix("()"))
+        if export is None:
+            continue
+        for candidate in pending.candidates:
+            fact = _resolve(candidate, export, called)
+            if fact is not None:
+                resolved.append(fact)
+                break
+    return resolved
+
+
+def _resolve(candidate: Fact, export: Export, called: bool) -> Fact | None:
+    if isinstance(candidate, LlmCall):
+        wanted = "client-factory" if called else "client"
+        if export.kind != wanted:
+            return None
+        if export.target in client_classes():
+            sdk, is_async = client_classes()[export.target]
+        elif export.target in client_factories():
+            sdk, is_async = client_factories()[export.target], False
+        else:
+            return None
+        if sdk.sdk != candidate.sdk:
+            return None
+        return dataclasses.replace(
+            candidate, client=export.target, is_async=candidate.is_async or is_async
+        )
+    if isinstance(candidate, RouteHandler) and export.kind == "app" and not called:
+        path = candidate.path
+        if export.prefix and path is not None:
+            path = export.prefix.rstrip("/") + "/" + path.lstrip("/")
+        return dataclasses.replace(
+            candidate, framework=export.framework or "", path=path, router=export.symbol
+        )
+    return None
