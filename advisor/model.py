@@ -102,6 +102,11 @@ class Reach:
         (),
     )
     endpoints: tuple[str, ...] = doc_default("Routes that reach it, e.g. `POST /v1/chat`.", ())
+    jobs_for: tuple[str, ...] = doc_default(
+        "Routes whose handler hands this work to a worker (`task.delay()`, `queue.enqueue()`, "
+        "`BackgroundTasks`): nobody waits in the request, but someone may wait for the job.",
+        (),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,7 +167,8 @@ class LlmCall(Fact):
     api: str = doc("Method path on the client, e.g. `chat.completions.create`.")
     api_kind: str = doc(
         "`chat`, `completion`, `embeddings`, `batch-submit`, `batch-status`, `batch-results`, "
-        "`batch-upload`, or `fan-out` (client-side concurrency such as LangChain `.batch()`)."
+        "`batch-upload`, `background-status` (polling a background response), or `fan-out` "
+        "(client-side concurrency such as LangChain `.batch()`)."
     )
     client: str = doc("Qualified client class, or the SDK module for module-level calls.")
     is_async: bool = doc("True when the client or the call is asynchronous.")
@@ -183,8 +189,36 @@ class LlmCall(Fact):
         "(also through a thread pool or asyncio.gather), `while` inside a while loop."
     )
     loop_bound: int | None = doc("Number of items when the collection is a literal or range.")
+    loop_carried: bool | None = doc(
+        "The call's arguments depend on state the loop changes (a growing conversation, a "
+        "running summary): each request needs the previous answer. Null outside such loops."
+    )
     polled: bool = doc("Inside a `while` loop (a polling or retry loop).")
     reach: Reach = doc_default("Who runs the call (project call graph).", Reach())
+
+
+@dataclass(frozen=True, kw_only=True)
+class LlmCallLoop(Fact):
+    kind: ClassVar[str] = "llm-call-loop"
+    summary: ClassVar[str] = (
+        "A model call made once per item of a collection: in a loop, a comprehension or a "
+        "fan-out (`executor.map`, `df.apply`), directly or through functions the loop calls "
+        "(project call graph). Reported where the loop makes the call."
+    )
+    provider: str = doc("Provider family of the model call.")
+    api: str = doc("The model call, e.g. `chat.completions.create`.")
+    api_kind: str = doc("Its kind, as for `llm-call` (`chat`, `embeddings`, ...).")
+    streamed: bool | None = doc("The model call streams.")
+    is_async: bool = doc("The model call is asynchronous.")
+    loop: str = doc("`for`, `comprehension` or `fan-out`.")
+    loop_bound: int | None = doc("Number of items when the collection is a literal or range.")
+    carried: bool | None = doc(
+        "Each request depends on the previous answer (state carried from one iteration to the "
+        "next): not a set of independent requests."
+    )
+    depth: int = doc("Function calls between the loop and the model call (0: in the loop).")
+    call_at: Evidence = doc("Where the model call is written.")
+    reach: Reach = doc_default("Who runs the loop (project call graph).", Reach())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,9 +246,18 @@ class RouteHandler(Fact):
         "`fastapi`, `starlette`, `flask`, `quart`, `django`, `aiohttp`, `litestar`."
     )
     methods: tuple[str, ...] = doc("HTTP methods, upper-case (`ANY` when not restricted).")
-    path: str | None = doc("Path as declared, with the router prefix known in the module.")
+    path: str | None = doc(
+        "Path as served: the declared path behind the prefixes of its router and of every "
+        "mount (`include_router`, `register_blueprint`, `Mount`, Django `include`) that the "
+        "project shows."
+    )
     handler: str = doc("The handler function (module.qualname).")
-    router: str | None = doc("The app or router object it is registered on (module.name).")
+    router: str | None = doc(
+        "The app or router object it is registered on (module.name; Django: module.urlpatterns)."
+    )
+    router_prefix: str | None = doc_default(
+        "The prefix the router itself declares (`APIRouter(prefix=...)`), part of `path`.", None
+    )
     is_async: bool = doc("An `async def` handler.")
 
 
@@ -397,6 +440,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         ParseFailure,
         ResponseConstruction,
         LlmCall,
+        LlmCallLoop,
         SpecOperation,
         UnresolvedRef,
         InvalidHint,
@@ -443,9 +487,17 @@ class Edge:
     caller: str
     callee: str
     line: int
-    looped: bool = False
-    """Once per item of a collection: inside a loop or comprehension, or a fan-out
-    (`executor.map(f, items)`)."""
+    loop: str | None = None
+    """`for`, `comprehension` or `fan-out` when the call runs once per item of a collection
+    (`executor.map(f, items)` is a fan-out); None otherwise, `while` loops included."""
+    loop_bound: int | None = None
+    """Number of items when the collection is a literal or a constant range."""
+    carried: bool = False
+    """The call's arguments depend on state the loop changes (each call needs the last)."""
+    handoff: bool = False
+    """The callee is enqueued for a worker (`task.delay(...)`, `queue.enqueue(f)`), not run."""
+    at: Evidence | None = None
+    """Where the call is written (kept for looped calls, which rules report at)."""
 
 
 @dataclass(frozen=True)
@@ -472,12 +524,15 @@ class Export:
 
 @dataclass(frozen=True)
 class Mount:
-    """`app.include_router(router, prefix=...)` and its equivalents."""
+    """`app.include_router(router, prefix=...)` and its equivalents: `child` (a router, an app,
+    a handler function, or a Django `module.urlpatterns`) is served under `prefix` of `parent`."""
 
     parent: str
     child: str
     prefix: str | None
     line: int
+    replace: bool = False
+    """The prefix replaces the child's own prefix (Flask's `url_prefix` at registration)."""
 
 
 @dataclass(frozen=True)

@@ -289,6 +289,25 @@ class OfflineCall:
     function_keyword: str | None
 
 
+@dataclass(frozen=True)
+class MountMethod:
+    """`parent.include_router(child, prefix=...)` and its kin."""
+
+    child: Slot
+    prefix: Slot
+    replace: bool
+    """The prefix replaces the child's own (Flask's url_prefix) instead of preceding it."""
+
+
+@dataclass(frozen=True)
+class MountCall:
+    """`Mount("/api", app=sub)`, `Router(path="/api", route_handlers=[...])`."""
+
+    prefix: Slot
+    child: Slot | None
+    children: Slot | None
+
+
 @dataclass(frozen=True, eq=False)
 class Frameworks:
     apps: dict[str, AppClass]
@@ -303,6 +322,12 @@ class Frameworks:
     offline_calls: dict[str, tuple[OfflineCall, ...]]
     arq_class: str
     arq_attributes: dict[str, str]
+    fan_out_methods: frozenset[str]
+    fan_out_functions: frozenset[str]
+    handoff_methods: frozenset[str]
+    mount_methods: dict[str, MountMethod]
+    mount_calls: dict[str, MountCall]
+    includes: frozenset[str]
 
 
 @functools.cache
@@ -353,4 +378,25 @@ def frameworks() -> Frameworks:
         offline_calls=offline_calls,
         arq_class=raw["arq-settings"]["class-name"],
         arq_attributes=dict(raw["arq-settings"]["attributes"]),
+        fan_out_methods=frozenset(raw["fan-out"]["methods"]),
+        fan_out_functions=frozenset(raw["fan-out"]["functions"]),
+        handoff_methods=frozenset(raw["handoff"]["methods"]),
+        mount_methods={
+            entry["method"]: MountMethod(
+                child=Slot(entry.get("child-keyword"), entry["child"]),
+                prefix=Slot(entry.get("prefix-keyword"), entry.get("prefix")),
+                replace=entry["combine"] == "replace",
+            )
+            for entry in raw["mounts"]["methods"]
+        },
+        mount_calls={
+            name: MountCall(
+                prefix=Slot(entry.get("prefix-keyword"), entry.get("prefix")),
+                child=Slot(entry["child-keyword"]) if "child-keyword" in entry else None,
+                children=Slot(entry["children-keyword"]) if "children-keyword" in entry else None,
+            )
+            for entry in raw["mounts"]["calls"]
+            for name in entry["names"]
+        },
+        includes=frozenset(raw["mounts"]["includes"]),
     )

@@ -243,8 +243,9 @@ def test_test_rules_runs_user_rule_examples(project: Project, run_cli: RunCli) -
     (root / "policies" / "acme001.yaml").write_text(rule.replace("expect: [5]", "expect: [4]"))
     failed = run_cli("test-rules", cwd=root)
     assert failed.status == ExitCode.FINDINGS
-    assert "  ACME001 bad example 1 (bare StreamingResponse): expected lines [4], reported [5]" in (
-        failed.out.splitlines()
+    assert (
+        "  ACME001 bad example 1 (bare StreamingResponse): expected lines [4], reported lines [5]"
+        in (failed.out.splitlines())
     )
 
 

@@ -135,7 +135,7 @@ def test_readme_lists_exactly_the_catalog() -> None:
 def test_harness_reports_a_wrong_expected_line() -> None:
     rule = load_rule_text(RULE_FILE.format(code="ACME001", name="needs-cache", line=1), "t.yaml")
     problems = check_examples(rule, Catalog((*CATALOG.rules, rule)))
-    assert problems == ["ACME001 bad example 1: expected lines [1], reported [2]"]
+    assert problems == ["ACME001 bad example 1: expected lines [1], reported lines [2]"]
 
 
 def test_harness_reports_a_good_example_that_fires() -> None:

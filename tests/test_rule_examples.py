@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.policy.catalog import Example, Rule, load_catalog
-from advisor.policy.selftest import reported_lines
+from advisor.policy.selftest import expected_lines, reported_lines
 
 CATALOG = load_catalog()
 
@@ -29,7 +29,7 @@ def _cases() -> list[pytest.ParameterSet]:
 def test_example(rule: Rule, example: Example, bad: bool) -> None:
     lines = reported_lines(rule, example, CATALOG)
     if bad:
-        assert lines == sorted(example.expect), example.description
+        assert lines == expected_lines(example), example.description
     else:
         assert lines == [], example.description
 

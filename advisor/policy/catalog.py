@@ -55,7 +55,8 @@ class Example:
     code: str
     language: str = "python"
     description: str = ""
-    expect: tuple[int, ...] = ()
+    expect: tuple[int | str, ...] = ()
+    """Lines of `code`, or `path:line` in one of `files`, where the rule must fire."""
     files: tuple[tuple[str, str], ...] = ()
     """Other files of the example project (path, text)."""
 

@@ -21,32 +21,52 @@ EXAMPLE_FILES = {
 }
 
 
-def reported_lines(rule: Rule, example: Example, catalog: Catalog) -> list[int]:
+Position = tuple[str, int]
+"""(file, line): the main example file is named by EXAMPLE_FILES, the others by their path."""
+
+
+def reported_lines(rule: Rule, example: Example, catalog: Catalog) -> list[Position]:
+    """Where the rule fires in the example project, in any of its files, sorted."""
     settings = dataclasses.replace(_SETTINGS, select=(rule.code,))
     name = EXAMPLE_FILES[example.language]
     sources = {path: text.encode("utf-8") for path, text in example.files}
     sources[name] = example.code.encode("utf-8")
     result = analyze_sources(sources, settings, catalog)
     return sorted(
-        f.location.line for f in result.findings if f.code == rule.code and f.location.path == name
+        (f.location.path, f.location.line) for f in result.findings if f.code == rule.code
     )
+
+
+def expected_lines(example: Example) -> list[Position]:
+    """The example's `expect`, in the form `reported_lines` returns."""
+    name = EXAMPLE_FILES[example.language]
+    positions = []
+    for item in example.expect:
+        if isinstance(item, int):
+            positions.append((name, item))
+        else:
+            path, _, line = item.rpartition(":")
+            positions.append((path, int(line)))
+    return sorted(positions)
 
 
 def check_examples(rule: Rule, catalog: Catalog) -> list[str]:
     """Every way the rule disagrees with its own examples (empty when it agrees)."""
     problems = []
     for index, example in enumerate(rule.bad):
-        lines = reported_lines(rule, example, catalog)
-        if lines != sorted(example.expect):
+        found = reported_lines(rule, example, catalog)
+        expected = expected_lines(example)
+        if found != expected:
             problems.append(
-                f"{rule.code} bad example {index + 1}{_label(example)}: expected lines "
-                f"{sorted(example.expect)}, reported {lines}"
+                f"{rule.code} bad example {index + 1}{_label(example)}: expected "
+                f"{_shown(expected, example)}, reported {_shown(found, example)}"
             )
     for index, example in enumerate(rule.good):
-        lines = reported_lines(rule, example, catalog)
-        if lines:
+        found = reported_lines(rule, example, catalog)
+        if found:
             problems.append(
-                f"{rule.code} good example {index + 1}{_label(example)}: reported at lines {lines}"
+                f"{rule.code} good example {index + 1}{_label(example)}: reported at "
+                f"{_shown(found, example)}"
             )
     shown, instead = rule.doc_examples()
     if shown is None:
@@ -58,6 +78,13 @@ def check_examples(rule: Rule, catalog: Catalog) -> list[str]:
     elif reported_lines(rule, instead, catalog):
         problems.append(f"{rule.code} docs: the Use instead code block is reported")
     return problems
+
+
+def _shown(positions: list[Position], example: Example) -> str:
+    """`lines [3, 7]`, with `path:line` for positions in the example's other files."""
+    name = EXAMPLE_FILES[example.language]
+    items = [str(line) if path == name else f"{path}:{line}" for path, line in positions]
+    return f"lines [{', '.join(items)}]"
 
 
 def _label(example: Example) -> str:

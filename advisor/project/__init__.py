@@ -3,22 +3,24 @@
 - Symbols are matched across modules (an import of `app.llm.ask` finds the function `ask` of
   the module whose path ends in `app/llm.py`).
 - Calls on clients, and routes on routers, imported from other modules are resolved through
-  those modules' exports.
+  those modules' exports; routes get the prefixes of the mounts above their routers.
 - The call graph (networkx) says who runs each function: route handlers (someone waits), or only
   scripts, CLI commands, workers and schedulers (nobody waits); facts get that `reach`, and the
   evidence of a fact reached from a handler shows the path (handler -> helper -> call).
+- Model calls repeated once per item of a collection become `llm-call-loop` facts, reported at
+  the loop even when the call is in a helper of another module.
 - Compression middleware, pinned versions and streaming responses are combined into
   `buffering-middleware` facts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
-from advisor.model import Fact, FileSummary
+from advisor.model import Fact, FileSummary, LlmCall
 from advisor.project.buffering import buffering_facts
 from advisor.project.callgraph import CallGraph
+from advisor.project.routes import mounted_routes
 from advisor.project.symbols import ProjectIndex, resolve_pending
 
 
@@ -30,10 +32,9 @@ def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
         facts.extend(summary.facts)
         if summary.module is not None:
             facts.extend(resolve_pending(summary, index))
+    facts = mounted_routes(facts, index)
     graph = CallGraph(index, facts)
-    enriched = [graph.enrich(fact) for fact in facts]
+    loops = graph.call_loops(f for f in facts if isinstance(f, LlmCall))
+    enriched = [graph.enrich(fact) for fact in (*facts, *loops)]
     enriched.extend(buffering_facts(enriched))
     return enriched
-
-
-__all__ = ["dataclasses", "project_facts"]

@@ -27,11 +27,18 @@ class ProjectIndex:
         self._functions: dict[str, Defined] = {}
         self._exports: dict[str, Export] = {}
         self._by_suffix: dict[str, str | None] = {}
+        self._modules: dict[str, str | None] = {}
+        """Module name, and every dotted suffix of it, -> the module (None when ambiguous)."""
         for summary in summaries:
             info = summary.module
             if info is None:
                 continue
             self.module_of_path[summary.path] = info.module
+            parts = info.module.split(".")
+            for start in range(len(parts)):
+                key = ".".join(parts[start:])
+                known = self._modules.get(key, info.module)
+                self._modules[key] = info.module if known == info.module else None
             for function in info.functions:
                 self._functions[function.symbol] = Defined(summary.path, function)
                 self._index(info.module, function.symbol)
@@ -57,6 +64,16 @@ class ProjectIndex:
         if symbol in self._functions or symbol in self._exports:
             return symbol
         return self._by_suffix.get(symbol)
+
+    def module_attribute(self, symbol: str) -> str:
+        """`chat.urls.urlpatterns` -> `project.chat.urls.urlpatterns`: a module-level name of a
+        project module, completed the way imports are (unchanged when no module matches)."""
+        found = self.canonical(symbol)
+        if found is not None:
+            return found
+        module, _, name = symbol.rpartition(".")
+        full = self._modules.get(module) if module else None
+        return f"{full}.{name}" if full else symbol
 
     def function(self, symbol: str) -> Defined | None:
         found = self.canonical(symbol)
@@ -113,6 +130,10 @@ def _resolve(candidate: Fact, export: Export, called: bool) -> Fact | None:
         if export.prefix and path is not None:
             path = export.prefix.rstrip("/") + "/" + path.lstrip("/")
         return dataclasses.replace(
-            candidate, framework=export.framework or "", path=path, router=export.symbol
+            candidate,
+            framework=export.framework or "",
+            path=path,
+            router=export.symbol,
+            router_prefix=export.prefix or None,
         )
     return None

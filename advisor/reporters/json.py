@@ -46,4 +46,5 @@ def finding_dict(result: Result, finding: Any, options: RenderOptions) -> dict[s
         "snippet": evidence.snippet,
         "function": evidence.function,
         "pointer": evidence.pointer,
+        "trail": list(evidence.trail),
     }

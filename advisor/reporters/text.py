@@ -1,4 +1,9 @@
-"""`path:line:col: CODE message` lines, the shape editors and CI problem matchers parse."""
+"""`path:line:col: CODE message` lines, the shape editors and CI problem matchers parse.
+
+A finding reached through the call graph gets one indented `via` line under it: the route (or
+script) and the functions that lead to the reported line. Problem matchers skip it, since it
+does not start with a path; people read it.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ def render(result: Result, options: RenderOptions) -> str:
             loc = finding.location
             path = display_path(result, loc.path, options)
             lines.append(f"{path}:{loc.line}:{loc.column}: {finding.code} {finding.message}")
+            if finding.evidence.trail:
+                lines.append(f"    via {' -> '.join(finding.evidence.trail)}")
     if not options.quiet:
         lines.append(summary_line(result))
     return "\n".join(lines) + ("\n" if lines else "")

@@ -12,16 +12,12 @@ from __future__ import annotations
 import ast
 
 from advisor.facts.python.clients import infer_client, instance_class
+from advisor.facts.python.loops import repetition
 from advisor.facts.python.scopes import Binding, Scope
 from advisor.facts.python.values import attribute_chain, call_argument, qualified_name, string
-from advisor.facts.python.walk import Context, is_main_guard
+from advisor.facts.python.walk import Context, Loop, fan_out_loop, is_main_guard
 from advisor.model import Edge, Entry, Export, FunctionInfo, Mount
-from advisor.tables import frameworks
-
-FAN_OUT_METHODS = frozenset(
-    {"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async", "apply"}
-)
-MOUNT_METHODS = {"include_router": "prefix", "register_blueprint": "url_prefix"}
+from advisor.tables import Slot, frameworks
 
 
 def symbol_of(expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:
@@ -117,42 +113,72 @@ class GraphDetector:
     def _call(self, node: ast.Call, context: Context) -> None:
         scope = context.scope
         caller = context.caller
-        looped = bool(context.loops)
         func = node.func
         registration = _offline_registration(node, scope)
         if registration is not None:
             target, kind = registration
             context.module.entries.append(Entry(target, kind, node.lineno))
+            context.module.edges.append(Edge(caller, target, node.lineno, handoff=True))
             return
-        if isinstance(func, ast.Attribute) and func.attr in MOUNT_METHODS:
-            self._mount(node, func, context)
+        if isinstance(func, ast.Attribute) and func.attr in frameworks().mount_methods:
+            self._mount_method(node, func, context)
+        else:
+            self._mount_call(node, context)
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in frameworks().handoff_methods
+            and _is_function_reference(func.value, scope)
+        ):
+            task = symbol_of(func.value, scope)  # process.delay(x): enqueued, not run here
+            if task is not None:
+                context.module.edges.append(Edge(caller, task, node.lineno, handoff=True))
+                return
         callee = symbol_of(func, scope)
         if callee is not None:
-            context.module.edges.append(Edge(caller, callee, node.lineno, looped))
-        fan_out = (isinstance(func, ast.Attribute) and func.attr in FAN_OUT_METHODS) or (
-            isinstance(func, ast.Name) and func.id == "map" and not scope.lookup("map")
-        )
+            context.module.edges.append(_edge(caller, callee, node, context.loops, context))
+        fan_out = fan_out_loop(node, scope)
         references = [*node.args, *(kw.value for kw in node.keywords)]
         for index, argument in enumerate(references):
             if not isinstance(argument, ast.Name | ast.Attribute):
                 continue
             referenced = symbol_of(argument, scope)
             if referenced is not None and _is_function_reference(argument, scope):
-                context.module.edges.append(
-                    Edge(caller, referenced, node.lineno, looped or (fan_out and index == 0))
-                )
+                loops = (*context.loops, fan_out) if fan_out and index == 0 else context.loops
+                context.module.edges.append(_edge(caller, referenced, node, loops, context))
 
-    def _mount(self, node: ast.Call, func: ast.Attribute, context: Context) -> None:
+    def _mount_method(self, node: ast.Call, func: ast.Attribute, context: Context) -> None:
+        """`app.include_router(router, prefix="/api")`, `app.register_blueprint(bp, ...)`."""
+        spec = frameworks().mount_methods[func.attr]
         parent = symbol_of(func.value, context.scope) or _module_level_name(func.value, context)
-        child_expr = node.args[0] if node.args else call_argument(node, "router", None)
-        child = symbol_of(child_expr, context.scope) if child_expr is not None else None
-        if child is None and child_expr is not None:
-            child = _module_level_name(child_expr, context)
-        prefix = string(call_argument(node, MOUNT_METHODS[func.attr], None), context.scope)
+        child_expr = call_argument(node, spec.child.keyword, spec.child.position)
+        child = _object_symbol(child_expr, context)
+        prefix = _literal_prefix(node, spec.prefix, context.scope)
         if parent and child:
             context.module.mounts.append(
-                Mount(parent, child, prefix if isinstance(prefix, str) else None, node.lineno)
+                Mount(parent, child, prefix, node.lineno, replace=spec.replace and bool(prefix))
             )
+
+    def _mount_call(self, node: ast.Call, context: Context) -> None:
+        """`Mount("/api", app=sub)` and Litestar's `Router(path=..., route_handlers=[...])`:
+        the children are served under the prefix of every enclosing mount."""
+        spec = frameworks().mount_calls.get(qualified_name(node.func, context.scope) or "")
+        if spec is None:
+            return
+        prefix, parent = mount_context(node, context)
+        if parent is None:
+            return
+        children: list[ast.expr] = []
+        if spec.child is not None:
+            single = call_argument(node, spec.child.keyword, spec.child.position)
+            children.extend([single] if single is not None else [])
+        if spec.children is not None:
+            listed = call_argument(node, spec.children.keyword, spec.children.position)
+            if isinstance(listed, ast.List | ast.Tuple):
+                children.extend(listed.elts)
+        for child_expr in children:
+            child = _object_symbol(child_expr, context)
+            if child is not None:
+                context.module.mounts.append(Mount(parent, child, prefix, node.lineno))
 
     def _arq_settings(self, node: ast.ClassDef, context: Context) -> None:
         for stmt in node.body:
@@ -181,6 +207,81 @@ class GraphDetector:
                 FunctionInfo(module.module, 1, False, "script" if script else None)
             )
         module.exports.extend(_exports(context))
+
+
+def _edge(
+    caller: str, callee: str, node: ast.Call, loops: tuple[Loop, ...], context: Context
+) -> Edge:
+    repeated = repetition(loops, context.scope, node)
+    if repeated.loop is None or repeated.loop == "while":
+        return Edge(caller, callee, node.lineno)
+    return Edge(
+        caller,
+        callee,
+        node.lineno,
+        loop=repeated.loop,
+        loop_bound=repeated.bound,
+        carried=bool(repeated.carried),
+        at=context.evidence(node),
+    )
+
+
+def mount_context(node: ast.expr, context: Context) -> tuple[str | None, str | None]:
+    """The prefix that mount calls around `node` give it, and the object they are attached to.
+
+    `app = Starlette(routes=[Mount("/api", routes=[Route("/chat", chat)])])`: for the `Route`
+    call, ("/api", "module.app"). The prefix includes the node's own when it is a mount call.
+    """
+    table = frameworks()
+    parents = context.scope.parents
+    prefixes: list[str] = []
+    current: ast.AST | None = node
+    owner: str | None = None
+    for _ in range(64):
+        if current is None:
+            break
+        if isinstance(current, ast.Call):
+            spec = table.mount_calls.get(qualified_name(current.func, context.scope) or "")
+            if spec is not None:
+                prefix = _literal_prefix(current, spec.prefix, context.scope)
+                if prefix:
+                    prefixes.append(prefix)
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Assign | ast.AnnAssign):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if len(targets) == 1:
+                owner = _object_symbol(targets[0], context)
+            break
+        if parent is None or isinstance(parent, ast.stmt):
+            owner = f"{context.module.module}.<routes:{node.lineno}>"
+            break
+        current = parent
+    joined = ""
+    for prefix in reversed(prefixes):
+        joined = join_paths(joined, prefix) or ""
+    return joined or None, owner
+
+
+def join_paths(prefix: str | None, path: str | None) -> str | None:
+    """`/v1` + `/chat` -> `/v1/chat`, without doubling or losing the slash between them."""
+    if path is None:
+        return None
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    return prefix.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _literal_prefix(call: ast.Call, slot: Slot, scope: Scope) -> str | None:
+    value = string(call_argument(call, slot.keyword, slot.position), scope)
+    return value if isinstance(value, str) else None
+
+
+def _object_symbol(expr: ast.expr | None, context: Context) -> str | None:
+    if expr is None:
+        return None
+    return symbol_of(expr, context.scope) or _module_level_name(expr, context)
 
 
 def _is_function_reference(expr: ast.expr, scope: Scope) -> bool:

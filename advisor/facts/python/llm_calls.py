@@ -12,6 +12,7 @@ import ast
 from functools import cached_property
 
 from advisor.facts.python.clients import ClientRef, infer_client
+from advisor.facts.python.loops import repetition
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
     UNKNOWN,
@@ -25,7 +26,7 @@ from advisor.facts.python.values import (
     qualified_name,
     string,
 )
-from advisor.facts.python.walk import Context, Loop
+from advisor.facts.python.walk import Context
 from advisor.model import LlmCall, Pending
 from advisor.tables import (
     ForcedTool,
@@ -38,8 +39,6 @@ from advisor.tables import (
 )
 
 Trait = bool | None
-SMALL_RANGE = 10
-"""`for attempt in range(3)` is a retry loop, not a loop over a collection."""
 
 
 class LlmCallDetector:
@@ -121,7 +120,7 @@ def build_call(
     forced = _forced_tool(shape.forced_tool, node, scope, sdk)
     if forced and not structured and shape.forced_tool is not None:
         via = f"a forced tool call, `{shape.forced_tool.keyword}`"
-    loop, bound, polled = _loop_context(context.loops, scope)
+    repeated = repetition(context.loops, scope, node)
     return LlmCall(
         evidence=context.evidence(node),
         provider=sdk.provider,
@@ -139,9 +138,10 @@ def build_call(
         tools=True if "tools" in client.traits else _tools(shape, node, scope, sdk),
         thinking=_thinking(shape, node, scope, sdk),
         max_tokens=_max_tokens(shape, node, scope),
-        loop=loop,
-        loop_bound=bound,
-        polled=polled,
+        loop=repeated.loop,
+        loop_bound=repeated.bound,
+        loop_carried=repeated.carried,
+        polled=repeated.polled,
     )
 
 
@@ -171,37 +171,6 @@ def _pending(func: ast.expr, node: ast.Call, context: Context) -> Pending | None
     if not candidates:
         return None
     return Pending(receiver=symbol + ("()" if called else ""), candidates=tuple(candidates))
-
-
-def _loop_context(loops: tuple[Loop, ...], scope: Scope) -> tuple[str | None, int | None, bool]:
-    """How the call repeats: over a collection (`for` / `comprehension`), or in a `while`."""
-    polled = any(loop.kind == "while" for loop in loops)
-    for loop in reversed(loops):
-        if loop.kind == "while":
-            continue
-        bound = _bound(loop.iterable, scope)
-        if bound is not None and bound < SMALL_RANGE and _is_range(loop.iterable):
-            continue  # a retry loop
-        return loop.kind, bound, polled
-    return ("while" if polled else None), None, polled
-
-
-def _is_range(expr: ast.expr | None) -> bool:
-    return (
-        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range"
-    )
-
-
-def _bound(expr: ast.expr | None, scope: Scope) -> int | None:
-    if isinstance(expr, ast.List | ast.Tuple | ast.Set):
-        return len(expr.elts)
-    if _is_range(expr):
-        assert isinstance(expr, ast.Call)
-        values = [constant(a, scope) for a in expr.args]
-        if values and all(isinstance(v, int) for v in values):
-            ints = [int(v) for v in values if isinstance(v, int)]
-            return len(range(*ints))
-    return None
 
 
 def _streamed(shape: MethodShape, call: ast.Call, scope: Scope) -> Trait:

@@ -10,13 +10,14 @@ across files.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from advisor.facts.python.clients import instance_class
-from advisor.facts.python.graph import symbol_of
+from advisor.facts.python.graph import join_paths, mount_context, symbol_of
 from advisor.facts.python.scopes import Scope
-from advisor.facts.python.values import call_argument, constant, string
+from advisor.facts.python.values import call_argument, constant, qualified_name, string
 from advisor.facts.python.walk import Context, signature_span
-from advisor.model import Evidence, Location, Pending, RouteHandler
+from advisor.model import Evidence, Location, Mount, Pending, RouteHandler
 from advisor.tables import frameworks
 
 
@@ -66,10 +67,9 @@ class RouteDetector:
         if receiver_class in table.apps:
             app = table.apps[receiver_class]
             prefix = _receiver_prefix(target.value, scope, app.prefix_keyword)
-            full = _join(prefix, path)
-            context.facts.append(
-                _route(app.framework, methods, full, handler, router, function, context)
-            )
+            full = join_paths(prefix, path)
+            route = _route(app.framework, methods, full, handler, router, function, context)
+            context.facts.append(replace(route, router_prefix=prefix or None))
             return
         if router is not None and _imported(target.value, scope):
             template = _route("", methods, path, handler, router, function, context)
@@ -88,14 +88,20 @@ class RouteDetector:
                     node, "view", None
                 )
             path = string(call_argument(node, None, spec.path_position), scope)
+            literal_path = path if isinstance(path, str) else None
+            if spec.framework == "django":
+                self._django(node, literal_path, handler_expr, context)
+                return
+            prefix, owner = mount_context(node, context)
             methods = _methods(node, spec.methods, scope)
             self._registered(
                 spec.framework,
                 methods,
-                path if isinstance(path, str) else None,
+                join_paths(prefix, literal_path),
                 handler_expr,
                 node,
                 context,
+                router=owner if prefix else None,
             )
             return
         if isinstance(func, ast.Attribute) and func.attr in table.route_call_methods:
@@ -116,6 +122,29 @@ class RouteDetector:
                 context,
             )
 
+    def _django(
+        self, node: ast.Call, path: str | None, view: ast.expr | None, context: Context
+    ) -> None:
+        """`path("chat/", views.chat)` is a route of this urls module; `path("api/",
+        include("chat.urls"))` serves another urls module under a prefix. Django matches
+        paths relative to the site root, so they are shown with a leading slash."""
+        urlpatterns = f"{context.module.module}.urlpatterns"
+        rooted = "/" + path.lstrip("/") if path is not None else None
+        if isinstance(view, ast.Call) and qualified_name(view.func, context.scope) in (
+            frameworks().includes
+        ):
+            included = view.args[0] if view.args else None
+            module = string(included, context.scope) if included is not None else None
+            if not isinstance(module, str) and included is not None:
+                module = qualified_name(included, context.scope)
+            if isinstance(module, str) and rooted is not None:
+                context.module.mounts.append(
+                    Mount(urlpatterns, f"{module}.urlpatterns", rooted, node.lineno)
+                )
+            return
+        methods = _methods(node, ("ANY",), context.scope)
+        self._registered("django", methods, rooted, view, node, context, router=urlpatterns)
+
     def _registered(
         self,
         framework: str,
@@ -124,6 +153,7 @@ class RouteDetector:
         handler_expr: ast.expr | None,
         node: ast.Call,
         context: Context,
+        router: str | None = None,
     ) -> None:
         if handler_expr is None:
             return
@@ -147,7 +177,7 @@ class RouteDetector:
                 methods=methods,
                 path=path,
                 handler=handler,
-                router=None,
+                router=router,
                 is_async=False,
             )
         )
@@ -221,14 +251,6 @@ def _receiver_prefix(expr: ast.expr, scope: Scope, keyword: str | None) -> str |
         return None
     value = string(call_argument(binding.node, keyword, None), binding.scope)
     return value if isinstance(value, str) else None
-
-
-def _join(prefix: str | None, path: str | None) -> str | None:
-    if path is None:
-        return None
-    if not prefix:
-        return path
-    return prefix.rstrip("/") + "/" + path.lstrip("/") if path else prefix
 
 
 def _router_owner(expr: ast.expr) -> ast.expr:

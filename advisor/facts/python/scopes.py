@@ -61,7 +61,9 @@ class Scope:
     def qualname(self) -> str:
         if self.parent is None:
             return ""
-        name = getattr(self.node, "name", "<lambda>")
+        if isinstance(self.node, ast.Lambda):
+            return self.parent.qualname  # a lambda's code belongs to the function around it
+        name = getattr(self.node, "name", "")
         outer = self.parent.qualname
         return f"{outer}.{name}" if outer else name
 

@@ -27,6 +27,7 @@ from advisor.model import (
     Pending,
 )
 from advisor.read.python import PythonSource
+from advisor.tables import frameworks
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -55,7 +56,8 @@ class Loop:
 
     node: ast.AST
     kind: str
-    """`for`, `while` or `comprehension`."""
+    """`for`, `while`, `comprehension`, or `fan-out` (a function handed to `executor.map`,
+    `df.apply` and the like runs once per item)."""
     iterable: ast.expr | None
 
 
@@ -181,6 +183,28 @@ def unreachable(node: ast.AST) -> set[int]:
     return dead
 
 
+def fan_out_loop(call: ast.Call, scope: Scope) -> Loop | None:
+    """`executor.map(f, items)`, `map(f, items)`, `df["x"].apply(f)`: the function passed first
+    runs once per item (the table in advisor/data/frameworks.yaml)."""
+    table = frameworks()
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        if func.attr not in table.fan_out_methods:
+            return None
+    elif isinstance(func, ast.Name):
+        binding = scope.single(func.id)
+        name = binding.qualified if binding is not None and binding.kind == "import" else None
+        if name is None and not scope.lookup(func.id):
+            name = func.id  # a builtin
+        if name not in table.fan_out_functions:
+            return None
+    else:
+        return None
+    if not call.args:
+        return None
+    return Loop(call, "fan-out", call.args[1] if len(call.args) > 1 else None)
+
+
 def is_main_guard(node: ast.AST) -> bool:
     """`if __name__ == "__main__":`."""
     if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
@@ -244,8 +268,12 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
             inner_signatures = (signature_span(node, source), *signatures)
         body = node.body if isinstance(node.body, list) else [node.body]
         body_ids = {id(child) for child in body}
+        # A lambda runs where it is used, typically right there (`executor.map(lambda r: ...)`),
+        # so its body keeps the loops around it; a function's body starts afresh.
+        is_lambda = isinstance(node, ast.Lambda)
+        inner_loops = loops if is_lambda else ()
         children = [
-            _Frame(child, inner, inner_signatures, (), False)
+            _Frame(child, inner, inner_signatures, inner_loops, main and is_lambda)
             if id(child) in body_ids
             else _Frame(child, scope, signatures, loops, main)  # decorators, defaults, bases
             for child in ast.iter_child_nodes(node)
@@ -255,6 +283,8 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
             node, "while" if isinstance(node, ast.While) else "for", getattr(node, "iter", None)
         )
         inside = {id(child) for child in node.body}
+        if isinstance(node, ast.While):  # the condition runs on every turn, like the body
+            inside.add(id(node.test))
         children = [
             _Frame(child, scope, signatures, (*loops, loop) if id(child) in inside else loops, main)
             for child in ast.iter_child_nodes(node)
@@ -263,6 +293,13 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
         loop = Loop(node, "comprehension", node.generators[0].iter)
         children = [
             _Frame(child, scope, signatures, (*loops, loop), main)
+            for child in ast.iter_child_nodes(node)
+        ]
+    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Lambda):
+        fan_out = fan_out_loop(node, scope)
+        looped = (*loops, fan_out) if fan_out is not None else loops
+        children = [
+            _Frame(child, scope, signatures, looped if child is node.args[0] else loops, main)
             for child in ast.iter_child_nodes(node)
         ]
     else:

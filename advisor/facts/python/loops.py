@@ -1,0 +1,146 @@
+"""How often a piece of code runs: once, once per item of a collection, or until a condition.
+
+The same answer is needed for model calls (is this a loop over a dataset?) and for call-graph
+edges (does this helper run once per item?), so both ask here. A `for` over a small literal
+range is a retry loop, not a collection; a loop whose next request depends on the previous
+answer (a growing conversation, a running summary) cannot be sent as independent requests.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from advisor.facts.python.scopes import Scope
+from advisor.facts.python.values import constant, walk_without_scopes
+from advisor.facts.python.walk import Loop
+
+SMALL_RANGE = 10
+"""`for attempt in range(3)` is a retry loop, not a loop over a collection."""
+
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "update", "setdefault", "add", "__setitem__", "pop"}
+)
+
+
+@dataclass(frozen=True)
+class Repetition:
+    loop: str | None
+    """`for`, `comprehension` or `fan-out` once per item; `while` inside a while loop only."""
+    bound: int | None
+    """Number of items when the collection is a literal or a constant range."""
+    polled: bool
+    """Inside a `while` loop (a polling or retry loop)."""
+    carried: bool | None
+    """The call's arguments use state that the loop itself changes: each request depends on
+    the previous ones. None when there is no collection loop."""
+
+
+def repetition(loops: tuple[Loop, ...], scope: Scope, call: ast.expr | None = None) -> Repetition:
+    """How the code at this point repeats, from the loops around it (innermost last)."""
+    polled = any(loop.kind == "while" for loop in loops)
+    for loop in reversed(loops):
+        if loop.kind == "while":
+            continue
+        bound = collection_size(loop.iterable, scope)
+        if bound is not None and bound < SMALL_RANGE and _is_range(loop.iterable):
+            continue  # a retry loop
+        carried = _carries_state(loop, call) if call is not None else None
+        return Repetition(loop.kind, bound, polled, carried)
+    return Repetition("while" if polled else None, None, polled, None)
+
+
+def _is_range(expr: ast.expr | None) -> bool:
+    return (
+        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range"
+    )
+
+
+def collection_size(expr: ast.expr | None, scope: Scope) -> int | None:
+    if isinstance(expr, ast.List | ast.Tuple | ast.Set):
+        if any(isinstance(e, ast.Starred) for e in expr.elts):
+            return None
+        return len(expr.elts)
+    if _is_range(expr):
+        assert isinstance(expr, ast.Call)
+        values = [constant(a, scope) for a in expr.args]
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            ints = [int(v) for v in values if isinstance(v, int)]
+            try:
+                return len(range(*ints))
+            except (TypeError, ValueError):  # range(1, 2, 0)
+                return None
+    return None
+
+
+def _carries_state(loop: Loop, call: ast.expr) -> bool:
+    """Whether the call reads a name that was bound before the loop and is changed inside it
+    (`history.append(answer)`, `summary = ask(summary + chunk)`).
+
+    Names bound only inside the loop body are fresh in each iteration, and the loop target is
+    the item itself; neither makes one request depend on another.
+    """
+    if not isinstance(loop.node, ast.For | ast.AsyncFor):
+        return False  # comprehensions and fan-outs have no statements that carry state
+    changed: set[str] = set()
+    bound_inside: set[str] = set()
+    derived: dict[str, set[str]] = {}
+    """Names assigned in the loop -> the names their values read."""
+    for node in walk_without_scopes(loop.node):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            sources = _names_read(node.value) if node.value is not None else set()
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        (changed if isinstance(node, ast.AugAssign) else bound_inside).add(name.id)
+                        derived.setdefault(name.id, set()).update(sources)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MUTATORS
+            and isinstance(node.func.value, ast.Name)
+        ):
+            changed.add(node.func.value.id)
+    read = _names_read(call)
+    for _ in range(8):  # what the call reads through variables computed in the loop
+        more = set().union(*(derived.get(name, set()) for name in read)) - read
+        if not more:
+            break
+        read |= more
+    items = {n.id for n in ast.walk(loop.node.target) if isinstance(n, ast.Name)}
+    reassigned = {name for name in bound_inside & read if _read_before_assigned(loop.node, name)}
+    return bool(((changed & read) | reassigned) - items)
+
+
+def _names_read(expr: ast.AST) -> set[str]:
+    return {
+        node.id
+        for node in (expr, *walk_without_scopes(expr))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+def _read_before_assigned(loop: ast.For | ast.AsyncFor, name: str) -> bool:
+    """The loop body reads `name` in a statement before (or in the value of) its first
+    assignment in the body: the value comes from the previous iteration or from before the
+    loop, as in `summary = ask(summary + chunk)`."""
+    first_store: int | None = None
+    first_load: int | None = None
+    for statement in walk_without_scopes(loop):
+        if not isinstance(statement, ast.stmt) or statement is loop:
+            continue
+        for part in ast.iter_child_nodes(statement):
+            if isinstance(part, ast.stmt):
+                continue
+            for node in (part, *walk_without_scopes(part)):
+                if not (isinstance(node, ast.Name) and node.id == name):
+                    continue
+                line = statement.lineno
+                if isinstance(node.ctx, ast.Store):
+                    first_store = line if first_store is None else min(first_store, line)
+                else:
+                    first_load = line if first_load is None else min(first_load, line)
+    if first_store is None or first_load is None:
+        return False
+    return first_load <= first_store
