@@ -98,7 +98,8 @@ class Reach:
         None,
     )
     entries: tuple[str, ...] = doc_default(
-        "The kinds of entry point that reach it: `handler`, `script`, `cli`, `task`, `scheduler`.",
+        "The kinds of entry point that reach it: `handler`, `script`, `cli`, `task`, "
+        "`scheduler`, `test` (test functions and the `__main__` block of test files).",
         (),
     )
     endpoints: tuple[str, ...] = doc_default("Routes that reach it, e.g. `POST /v1/chat`.", ())
@@ -477,7 +478,8 @@ class FunctionInfo:
     line: int
     is_async: bool
     entry: str | None = None
-    """`cli`, `task`, `scheduler` or `script` when the function itself is an entry point."""
+    """`cli`, `task`, `scheduler`, `script` or `test` when the function itself is an entry
+    point."""
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pytest
 from support import Run, write_tree
 
 from advisor.engine import analyze_sources
+from advisor.facts import summarize_python
 from advisor.model import Fact, LlmCall, LlmCallLoop, RouteHandler
 from advisor.project import project_facts
 from advisor.settings import Settings
@@ -310,3 +312,40 @@ def test_text_output_shows_the_path(tmp_path: Path, run_cli: Callable[..., Run])
         "    via jobs/nightly.py:6 __main__ -> jobs/nightly.py:2 main -> app/llm.py:5 "
         "nightly_only -> app/llm.py:6 chat.completions.create",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "loop", "carried"),
+    [
+        # a retry budget: the counter is unused and success leaves the loop
+        (
+            "for _ in range(MAX_RETRY):\n    try:\n        r = CALL\n        break\n    except E:\n        pass",
+            None,
+            None,
+        ),
+        ("for attempt in range(retries):\n    r = CALL\n    if r:\n        return r", None, None),
+        # the counter is used: samples, not retries
+        ("for i in range(n):\n    out.append(CALL)", "for", False),
+        # a break in an inner loop does not leave this one
+        ("for row in rows:\n    for part in row:\n        break\n    CALL", "for", False),
+        # an object built afresh each turn, then changed, carries nothing
+        (
+            "for row in rows:\n    conv = template()\n    conv.add(row)\n    answer(conv)\n    x = CALL",
+            "for",
+            False,
+        ),
+        # an object from before the loop, changed in it, is carried
+        ("conv = template()\nfor turn in turns:\n    conv.add(turn)\n    x = CALL", "for", True),
+        ("total = ''\nfor row in rows:\n    total += CALL", "for", False),
+        ("for row in rows:\n    prompt = last + row\n    last = CALL", "for", True),
+    ],
+)
+def test_loop_shapes(body: str, loop: str | None, carried: bool | None) -> None:
+    call_text = 'client.responses.create(model="m", input=[conv, prompt])'
+    source = (
+        "from openai import OpenAI\nclient = OpenAI()\ndef f(rows, turns, n, retries, MAX_RETRY):\n"
+        + textwrap.indent(body.replace("CALL", call_text), "    ")
+        + "\n"
+    )
+    (call,) = [f for f in summarize_python("m.py", source.encode()).facts if isinstance(f, LlmCall)]
+    assert (call.loop, call.loop_carried) == (loop, carried)

@@ -200,13 +200,19 @@ class CallGraph:
         if not by_function:
             return found
         reaches_calls = self._ancestors(set(by_function))
+        seen: set[tuple[str, int, int, str]] = set()
         for caller, callee, data in sorted(self.graph.edges(data=True)):
             if not data["loops"] or callee not in reaches_calls:
                 continue
             for path in self._straight_paths(callee, by_function, reaches_calls):
                 for edge in data["loops"]:
                     for call in by_function[path[-1]]:
-                        found.append(self._indirect_loop(edge, (caller, *path), call))
+                        assert edge.at is not None
+                        at = edge.at.location
+                        key = (at.path, at.line, at.column, call.api)
+                        if key not in seen:  # one per loop and API, by its shortest path
+                            seen.add(key)
+                            found.append(self._indirect_loop(edge, (caller, *path), call))
         return found
 
     def _ancestors(self, targets: set[str]) -> set[str]:

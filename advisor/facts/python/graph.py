@@ -89,8 +89,9 @@ class GraphDetector:
             and not self._main_seen
         ):
             self._main_seen = True
+            kind = "test" if is_test_module(context.path) else "script"
             context.module.functions.append(
-                FunctionInfo(f"{context.module.module}.__main__", node.lineno, False, "script")
+                FunctionInfo(f"{context.module.module}.__main__", node.lineno, False, kind)
             )
         elif isinstance(node, ast.ClassDef) and node.name == frameworks().arq_class:
             self._arq_settings(node, context)
@@ -101,6 +102,8 @@ class GraphDetector:
         entry = None
         for decorator in node.decorator_list:
             entry = entry or offline_decorator_kind(decorator, context.scope)
+        if entry is None and node.name.startswith("test") and is_test_module(context.path):
+            entry = "test"  # pytest / unittest: a developer or CI waits for the result
         context.module.functions.append(
             FunctionInfo(
                 f"{context.module.module}.{qualname}",
@@ -133,17 +136,15 @@ class GraphDetector:
             if task is not None:
                 context.module.edges.append(Edge(caller, task, node.lineno, handoff=True))
                 return
-        callee = symbol_of(func, scope)
-        if callee is not None:
+        for callee in _callees(func, scope):
             context.module.edges.append(_edge(caller, callee, node, context.loops, context))
         fan_out = fan_out_loop(node, scope)
         references = [*node.args, *(kw.value for kw in node.keywords)]
         for index, argument in enumerate(references):
             if not isinstance(argument, ast.Name | ast.Attribute):
                 continue
-            referenced = symbol_of(argument, scope)
-            if referenced is not None and _is_function_reference(argument, scope):
-                loops = (*context.loops, fan_out) if fan_out and index == 0 else context.loops
+            loops = (*context.loops, fan_out) if fan_out and index == 0 else context.loops
+            for referenced in _function_references(argument, scope):
                 context.module.edges.append(_edge(caller, referenced, node, loops, context))
 
     def _mount_method(self, node: ast.Call, func: ast.Attribute, context: Context) -> None:
@@ -282,6 +283,67 @@ def _object_symbol(expr: ast.expr | None, context: Context) -> str | None:
     if expr is None:
         return None
     return symbol_of(expr, context.scope) or _module_level_name(expr, context)
+
+
+MAX_CANDIDATES = 4
+"""A name bound to more functions than this (a dispatch table) is not followed."""
+
+
+def _callees(expr: ast.expr, scope: Scope) -> list[str]:
+    """What a call may run. `run = single if mode == "s" else pair` or a name bound in both
+    arms of an `if` may run either function: the call graph keeps both (may-call), which only
+    ever widens who reaches a function."""
+    found = symbol_of(expr, scope)
+    if found is not None:
+        return [found]
+    if not isinstance(expr, ast.Name):
+        return []
+    return [symbol for symbol, _ in _alternatives(expr.id, scope)]
+
+
+def _function_references(expr: ast.expr, scope: Scope) -> list[str]:
+    """Functions an argument hands over (`executor.map(work, items)`), as for `_callees`."""
+    if _is_function_reference(expr, scope):
+        found = symbol_of(expr, scope)
+        return [found] if found is not None else []
+    if not isinstance(expr, ast.Name):
+        return []
+    alternatives = _alternatives(expr.id, scope)
+    return [symbol for symbol, is_function in alternatives if is_function]
+
+
+def _alternatives(name: str, scope: Scope) -> list[tuple[str, bool]]:
+    """(symbol, is a function) for each binding of a name bound to a few functions."""
+    bindings = scope.lookup(name)
+    if not 1 < len(bindings) <= MAX_CANDIDATES:
+        return []
+    found: list[tuple[str, bool]] = []
+    for binding in bindings:
+        if binding.kind == "def":
+            found.append((_defined_symbol(binding), True))
+        elif binding.kind == "import" and binding.qualified:
+            found.append((binding.qualified, name[:1].islower()))
+        elif binding.kind == "value" and isinstance(binding.node, ast.Name | ast.Attribute):
+            symbol = symbol_of(binding.node, binding.scope)
+            if symbol is None:
+                return []
+            target = binding.node
+            found.append((symbol, _is_function_reference(target, binding.scope)))
+        else:
+            return []  # bound to something computed: not a choice between functions
+    return found
+
+
+def is_test_module(path: str) -> bool:
+    """A test file by pytest's and unittest's conventions (`tests/`, `test_*.py`, ...)."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+        or any(part in ("tests", "test") for part in parts[:-1])
+    )
 
 
 def _is_function_reference(expr: ast.expr, scope: Scope) -> bool:

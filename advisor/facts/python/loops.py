@@ -43,11 +43,41 @@ def repetition(loops: tuple[Loop, ...], scope: Scope, call: ast.expr | None = No
         if loop.kind == "while":
             continue
         bound = collection_size(loop.iterable, scope)
-        if bound is not None and bound < SMALL_RANGE and _is_range(loop.iterable):
+        if _is_range(loop.iterable) and (
+            (bound is not None and bound < SMALL_RANGE) or _is_retry(loop)
+        ):
             continue  # a retry loop
         carried = _carries_state(loop, call) if call is not None else None
         return Repetition(loop.kind, bound, polled, carried)
     return Repetition("while" if polled else None, None, polled, None)
+
+
+def _is_retry(loop: Loop) -> bool:
+    """`for _ in range(MAX_RETRY): try: ...; break`: the count is a budget, not a collection.
+
+    The loop variable is not used, and the body leaves the loop early (on success)."""
+    node = loop.node
+    if not isinstance(node, ast.For | ast.AsyncFor) or not isinstance(node.target, ast.Name):
+        return False
+    counter = node.target.id
+    leaves = False
+    stack: list[tuple[ast.AST, bool]] = [(child, False) for child in node.body]
+    while stack:
+        current, in_inner_loop = stack.pop()
+        if isinstance(current, ast.Name) and current.id == counter and counter != "_":
+            return False
+        if isinstance(current, ast.Return) or (
+            isinstance(current, ast.Break) and not in_inner_loop
+        ):
+            leaves = True
+        if isinstance(current, _NESTED_SCOPES):
+            continue
+        inner = in_inner_loop or isinstance(current, ast.For | ast.AsyncFor | ast.While)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(current))
+    return leaves
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _is_range(expr: ast.expr | None) -> bool:
@@ -74,7 +104,7 @@ def collection_size(expr: ast.expr | None, scope: Scope) -> int | None:
 
 
 def _carries_state(loop: Loop, call: ast.expr) -> bool:
-    """Whether the call reads a name that was bound before the loop and is changed inside it
+    """Whether the call reads state that one iteration leaves for the next
     (`history.append(answer)`, `summary = ask(summary + chunk)`).
 
     Names bound only inside the loop body are fresh in each iteration, and the loop target is
@@ -95,13 +125,13 @@ def _carries_state(loop: Loop, call: ast.expr) -> bool:
                     if isinstance(name, ast.Name):
                         (changed if isinstance(node, ast.AugAssign) else bound_inside).add(name.id)
                         derived.setdefault(name.id, set()).update(sources)
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _MUTATORS
-            and isinstance(node.func.value, ast.Name)
-        ):
-            changed.add(node.func.value.id)
+        elif isinstance(node, ast.Expr) and _receiver(node.value) is not None:
+            # A method called for its effect (`conv.append_message(...)`) changes its object.
+            changed.add(_receiver(node.value) or "")
+        elif isinstance(node, ast.Call) and _receiver(node) is not None:
+            assert isinstance(node.func, ast.Attribute)
+            if node.func.attr in _MUTATORS:
+                changed.add(_receiver(node) or "")
     read = _names_read(call)
     for _ in range(8):  # what the call reads through variables computed in the loop
         more = set().union(*(derived.get(name, set()) for name in read)) - read
@@ -109,8 +139,24 @@ def _carries_state(loop: Loop, call: ast.expr) -> bool:
             break
         read |= more
     items = {n.id for n in ast.walk(loop.node.target) if isinstance(n, ast.Name)}
-    reassigned = {name for name in bound_inside & read if _read_before_assigned(loop.node, name)}
-    return bool(((changed & read) | reassigned) - items)
+    for candidate in sorted(((changed | bound_inside) & read) - items):
+        # Bound before the loop and changed in it, or read in an iteration before that
+        # iteration assigns it: the value comes from the previous iteration. A name assigned
+        # afresh at the top of each iteration (then changed) carries nothing.
+        if candidate not in bound_inside or _read_before_assigned(loop.node, candidate):
+            return True
+    return False
+
+
+def _receiver(expr: ast.expr) -> str | None:
+    """`history` for `history.append(x)` (a method called on a plain name)."""
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and isinstance(expr.func.value, ast.Name)
+    ):
+        return expr.func.value.id
+    return None
 
 
 def _names_read(expr: ast.AST) -> set[str]:
