@@ -33,11 +33,14 @@ def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
         if not line.startswith(" ")  # `via` lines belong to the finding above
     }
     readme = (REPO / "examples" / "README.md").read_text(encoding="utf-8")
-    announced = set(re.findall(r"^\| `(chat-service/[^`]+)` \| (ADV\d+) \|", readme, re.M))
+    announced = set(re.findall(r"^\| `([a-z-]+/[^`]+)` \| (ADV\d+) \|", readme, re.M))
     assert found == {(f"examples/{path}", code) for path, code in announced}
     assert found == {
         ("examples/chat-service/app/routes/chat.py", "ADV201"),
         ("examples/chat-service/app/routes/extract.py", "ADV101"),
         ("examples/chat-service/app/routes/classify.py", "ADV101"),
         ("examples/chat-service/openapi.yaml", "ADV204"),
+        ("examples/flask-service/reports_app/chat.py", "ADV201"),
+        ("examples/flask-service/reports_app/batching.py", "ADV107"),
+        ("examples/enrichment/label_tickets.py", "ADV106"),
     }

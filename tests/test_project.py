@@ -349,3 +349,24 @@ def test_loop_shapes(body: str, loop: str | None, carried: bool | None) -> None:
     )
     (call,) = [f for f in summarize_python("m.py", source.encode()).facts if isinstance(f, LlmCall)]
     assert (call.loop, call.loop_carried) == (loop, carried)
+
+
+def test_blueprints_registered_in_an_app_factory() -> None:
+    assert routes(
+        {
+            "web/views.py": """
+                from flask import Blueprint
+                bp = Blueprint("chat", __name__)
+                @bp.post("/stream")
+                def stream(): ...
+                """,
+            "web/__init__.py": """
+                from flask import Flask
+                from web.views import bp
+                def create_app():
+                    app = Flask(__name__)
+                    app.register_blueprint(bp, url_prefix="/v1/chat")
+                    return app
+                """,
+        }
+    ) == [("POST", "/v1/chat/stream")]

@@ -150,7 +150,11 @@ class GraphDetector:
     def _mount_method(self, node: ast.Call, func: ast.Attribute, context: Context) -> None:
         """`app.include_router(router, prefix="/api")`, `app.register_blueprint(bp, ...)`."""
         spec = frameworks().mount_methods[func.attr]
-        parent = symbol_of(func.value, context.scope) or _module_level_name(func.value, context)
+        parent = (
+            symbol_of(func.value, context.scope)
+            or _module_level_name(func.value, context)
+            or _local_name(func.value, context)  # app = Flask(...) inside create_app()
+        )
         child_expr = call_argument(node, spec.child.keyword, spec.child.position)
         child = _object_symbol(child_expr, context)
         prefix = _literal_prefix(node, spec.prefix, context.scope)
@@ -277,6 +281,12 @@ def join_paths(prefix: str | None, path: str | None) -> str | None:
 def _literal_prefix(call: ast.Call, slot: Slot, scope: Scope) -> str | None:
     value = string(call_argument(call, slot.keyword, slot.position), scope)
     return value if isinstance(value, str) else None
+
+
+def _local_name(expr: ast.expr, context: Context) -> str | None:
+    if isinstance(expr, ast.Name) and context.scope.bindings.get(expr.id):
+        return f"{context.caller}.{expr.id}"
+    return None
 
 
 def _object_symbol(expr: ast.expr | None, context: Context) -> str | None:
