@@ -231,3 +231,67 @@ def test_module_names() -> None:
     assert module_name("app/routes/chat.py") == "app.routes.chat"
     assert module_name("app/__init__.py") == "app"
     assert module_name("main.py") == "main"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "from anthropic import AsyncAnthropic\nc = AsyncAnthropic()\nasync def f():\n"
+            "    await c.messages.create(model='m', max_tokens=4096, messages=[], stream=True,\n"
+            "        tools=[T], thinking={'type': 'enabled', 'budget_tokens': 2048})\n",
+            ("anthropic", "messages.create", "chat", True, True, True, True, 4096),
+        ),
+        (
+            "import litellm\nlitellm.completion(model='x', messages=[], stream=True, max_tokens=50)\n",
+            ("litellm", "completion", "chat", False, True, False, False, 50),
+        ),
+        (
+            "from litellm import acompletion\nasync def f():\n    await acompletion(model='x', messages=[])\n",
+            ("litellm", "acompletion", "chat", True, False, False, False, None),
+        ),
+        (
+            "from google import genai\nc = genai.Client()\nasync def f():\n"
+            "    async for x in await c.aio.models.generate_content_stream(model='m', contents='q'):\n"
+            "        print(x.text)\n",
+            ("google", "models.generate_content_stream", "chat", True, True, False, False, None),
+        ),
+        (
+            "from mistralai import Mistral\nc = Mistral()\nc.embeddings.create(model='e', inputs=['a'])\n",
+            ("mistral", "embeddings.create", "embeddings", False, False, False, False, None),
+        ),
+        (
+            "import cohere\nco = cohere.ClientV2()\nco.chat_stream(model='c', messages=[], max_tokens=300)\n",
+            ("cohere", "chat_stream", "chat", False, True, False, False, 300),
+        ),
+        (
+            "from langchain_openai import ChatOpenAI\nllm = ChatOpenAI().bind_tools([search])\nllm.batch(prompts)\n",
+            ("langchain", "batch", "fan-out", False, False, True, False, None),
+        ),
+        (
+            "from openai import OpenAI\nc = OpenAI()\nc.files.create(file=f, purpose='batch')\n"
+            "c.batches.create(input_file_id='x', endpoint='/v1/chat/completions', completion_window='24h')\n",
+            ("openai", "files.create", "batch-upload", False, False, False, False, None),
+        ),
+        (
+            "from openai import OpenAI\nc = OpenAI()\n"
+            "c.responses.create(model='o3', input='q', reasoning={'effort': 'high', 'summary': 'auto'},\n"
+            "    max_output_tokens=900, stream=True)\n",
+            ("openai", "responses.create", "chat", False, True, False, True, 900),
+        ),
+    ],
+)
+def test_sdk_call_shapes(
+    source: str, expected: tuple[str, str, str, bool, bool, bool, bool | None, int | None]
+) -> None:
+    first = calls(source)[0]
+    assert (
+        first.provider,
+        first.api,
+        first.api_kind,
+        first.is_async,
+        first.streamed,
+        first.tools,
+        first.thinking,
+        first.max_tokens,
+    ) == expected

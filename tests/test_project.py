@@ -370,3 +370,55 @@ def test_blueprints_registered_in_an_app_factory() -> None:
                 """,
         }
     ) == [("POST", "/v1/chat/stream")]
+
+
+def test_quart_aiohttp_tables_and_django_class_views() -> None:
+    assert routes(
+        {
+            "q.py": """
+                from quart import Blueprint
+                bp = Blueprint("q", __name__, url_prefix="/q")
+                @bp.route("/sse", methods=["GET", "POST"])
+                async def sse(): ...
+                """,
+            "a.py": """
+                from aiohttp import web
+                routes = web.RouteTableDef()
+                @routes.post("/chat")
+                async def chat(request): ...
+                """,
+            "d/urls.py": """
+                from django.urls import path
+                from d.views import Stream
+                urlpatterns = [path("stream/", Stream.as_view())]
+                """,
+            "d/views.py": """
+                from django.views import View
+                class Stream(View):
+                    def get(self, request): ...
+                """,
+        }
+    ) == [("ANY", "/stream/"), ("GET,POST", "/q/sse"), ("POST", "/chat")]
+
+
+def test_class_based_views_make_their_methods_user_facing() -> None:
+    facts = project_of(
+        {
+            "d/urls.py": """
+                from django.urls import path
+                from d.views import Ask
+                urlpatterns = [path("ask/", Ask.as_view())]
+                """,
+            "d/views.py": """
+                from django.views import View
+                from openai import OpenAI
+                client = OpenAI()
+                class Ask(View):
+                    def post(self, request):
+                        return client.responses.create(model="m", input="q")
+                """,
+        }
+    )
+    (call,) = [f for f in facts if isinstance(f, LlmCall)]
+    assert call.reach.user_facing is True
+    assert call.reach.endpoints == ("ANY /ask/",)
