@@ -51,7 +51,7 @@ def analyse_body(content: ast.expr | None, scope: Scope, handler: ast.AST | None
     name = f"{owner}.{generator.name}" if owner else generator.name
     if not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in walk_without_scopes(generator)):
         return Body(None, None, None, None, None, None, reads, name)
-    inner = Scope(generator, generator_scope)
+    inner = generator_scope.child(generator)
     stream_names = _stream_names(generator)
     frames = [
         _classify(node.value, inner, stream_names)
@@ -210,7 +210,7 @@ def _string_parts(value: ast.expr, scope: Scope, depth: int) -> list[str | ast.e
                 n.value for n in walk_without_scopes(node) if isinstance(n, ast.Return) and n.value
             ]
             if len(returns) == 1:
-                return _string_parts(returns[0], Scope(node, binding.scope), depth + 1)
+                return _string_parts(returns[0], binding.scope.child(node), depth + 1)
     if isinstance(value, ast.Name | ast.Attribute | ast.Subscript | ast.Call):
         return [value]
     return None

@@ -121,15 +121,35 @@ def _binding_class(binding: Binding, depth: int) -> str | None:
     return None
 
 
+_IN_PROGRESS = object()
+
+
 def _factory_class(binding: Binding, depth: int) -> str | None:
-    """A function of this module that is annotated to return a class, or returns one."""
+    """A function of this module that is annotated to return a class, or returns one.
+
+    Answered once per function (factories are asked about at every call site), and a factory
+    that is still being answered (recursion) counts as unknown."""
     function = binding.node
     if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
         return None
-    annotated = annotation_class(function.returns, binding.scope)
+    key = ("factory", id(function))
+    memo = binding.scope.memo
+    if key in memo:
+        found = memo[key]
+        return found if isinstance(found, str) else None
+    memo[key] = _IN_PROGRESS
+    result = _factory_result(function, binding.scope, depth)
+    memo[key] = result
+    return result
+
+
+def _factory_result(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, depth: int
+) -> str | None:
+    annotated = annotation_class(function.returns, scope)
     if annotated:
         return annotated
-    inner = Scope(function, binding.scope)
+    inner = scope.child(function)
     returned = [
         instance_class(node.value, inner, depth + 1)
         for node in walk_without_scopes(function)
@@ -141,7 +161,8 @@ def _factory_class(binding: Binding, depth: int) -> str | None:
 
 
 def _self_attribute_class(attr: str, scope: Scope, depth: int) -> str | None:
-    """`self.client` where the class annotates or assigns `client` consistently."""
+    """`self.client` where the class annotates or assigns `client` consistently (answered
+    once per class and attribute)."""
     method_scope: Scope | None = scope
     while method_scope is not None and method_scope.enclosing_class is None:
         method_scope = method_scope.parent
@@ -149,26 +170,23 @@ def _self_attribute_class(attr: str, scope: Scope, depth: int) -> str | None:
         return None
     cls = method_scope.enclosing_class
     assert cls is not None
-    class_scope = method_scope.parent
-    annotations: list[tuple[ast.expr, Scope]] = []
-    values: list[tuple[ast.expr, Scope]] = []
-    for stmt in cls.body:
-        if isinstance(stmt, ast.AnnAssign) and _is_name(stmt.target, attr):
-            annotations.append((stmt.annotation, class_scope))
-            if stmt.value is not None:
-                values.append((stmt.value, class_scope))
-        elif isinstance(stmt, ast.Assign) and any(_is_name(t, attr) for t in stmt.targets):
-            values.append((stmt.value, class_scope))
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            method = Scope(stmt, class_scope)
-            for node in walk_without_scopes(stmt):
-                if isinstance(node, ast.Assign):
-                    if any(_is_self_attribute(t, attr) for t in node.targets):
-                        values.append((node.value, method))
-                elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target, attr):
-                    annotations.append((node.annotation, method))
-                    if node.value is not None:
-                        values.append((node.value, method))
+    key = ("self-attribute", id(cls), attr)
+    memo = scope.memo
+    if key in memo:
+        found = memo[key]
+        return found if isinstance(found, str) else None
+    memo[key] = _IN_PROGRESS
+    result = _attribute_class(cls, method_scope.parent, attr, depth)
+    memo[key] = result
+    return result
+
+
+Assigned = dict[str, tuple[list[tuple[ast.expr, Scope]], list[tuple[ast.expr, Scope]]]]
+"""Attribute name -> (annotations, assigned values), each with the scope it is written in."""
+
+
+def _attribute_class(cls: ast.ClassDef, class_scope: Scope, attr: str, depth: int) -> str | None:
+    annotations, values = _class_attributes(cls, class_scope).get(attr, ([], []))
     declared = {annotation_class(expr, where) for expr, where in annotations}
     if declared:
         # The declared type is authoritative; assignments may be unresolvable calls.
@@ -181,14 +199,46 @@ def _self_attribute_class(attr: str, scope: Scope, depth: int) -> str | None:
     return assigned.pop() if len(assigned) == 1 else None
 
 
-def _is_name(node: ast.expr, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
+def _class_attributes(cls: ast.ClassDef, class_scope: Scope) -> Assigned:
+    """Every attribute a class body or its methods (`self.x = ...`) bind, in one walk."""
+    key = ("class-attributes", id(cls))
+    cached = class_scope.memo.get(key)
+    if isinstance(cached, dict):
+        return cached
+    found: Assigned = {}
+
+    def add(name: str, annotation: ast.expr | None, value: ast.expr | None, where: Scope) -> None:
+        annotations, values = found.setdefault(name, ([], []))
+        if annotation is not None:
+            annotations.append((annotation, where))
+        if value is not None:
+            values.append((value, where))
+
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            add(stmt.target.id, stmt.annotation, stmt.value, class_scope)
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    add(target.id, None, stmt.value, class_scope)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            method = class_scope.child(stmt)
+            for node in walk_without_scopes(stmt):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if _is_self_attribute(target):
+                            assert isinstance(target, ast.Attribute)
+                            add(target.attr, None, node.value, method)
+                elif isinstance(node, ast.AnnAssign) and _is_self_attribute(node.target):
+                    assert isinstance(node.target, ast.Attribute)
+                    add(node.target.attr, node.annotation, node.value, method)
+    class_scope.memo[key] = found
+    return found
 
 
-def _is_self_attribute(node: ast.expr, attr: str) -> bool:
+def _is_self_attribute(node: ast.expr) -> bool:
     return (
         isinstance(node, ast.Attribute)
-        and node.attr == attr
         and isinstance(node.value, ast.Name)
         and node.value.id == "self"
     )

@@ -10,6 +10,7 @@ against the receiver's class, so a look-alike method on an unrelated object is n
 from __future__ import annotations
 
 import ast
+import functools
 
 from advisor.facts.python.clients import infer_client, instance_class
 from advisor.facts.python.loops import repetition
@@ -166,7 +167,11 @@ class GraphDetector:
     def _mount_call(self, node: ast.Call, context: Context) -> None:
         """`Mount("/api", app=sub)` and Litestar's `Router(path=..., route_handlers=[...])`:
         the children are served under the prefix of every enclosing mount."""
-        spec = frameworks().mount_calls.get(qualified_name(node.func, context.scope) or "")
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if last not in _mount_call_names():
+            return  # most calls: no name resolution needed
+        spec = frameworks().mount_calls.get(qualified_name(func, context.scope) or "")
         if spec is None:
             return
         prefix, parent = mount_context(node, context)
@@ -229,6 +234,11 @@ def _edge(
         carried=bool(repeated.carried),
         at=context.evidence(node),
     )
+
+
+@functools.cache
+def _mount_call_names() -> frozenset[str]:
+    return frozenset(name.rsplit(".", 1)[-1] for name in frameworks().mount_calls)
 
 
 def mount_context(node: ast.expr, context: Context) -> tuple[str | None, str | None]:

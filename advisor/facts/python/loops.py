@@ -47,7 +47,7 @@ def repetition(loops: tuple[Loop, ...], scope: Scope, call: ast.expr | None = No
             (bound is not None and bound < SMALL_RANGE) or _is_retry(loop)
         ):
             continue  # a retry loop
-        carried = _carries_state(loop, call) if call is not None else None
+        carried = _carries_state(loop, call, scope) if call is not None else None
         return Repetition(loop.kind, bound, polled, carried)
     return Repetition("while" if polled else None, None, polled, None)
 
@@ -103,7 +103,23 @@ def collection_size(expr: ast.expr | None, scope: Scope) -> int | None:
     return None
 
 
-def _carries_state(loop: Loop, call: ast.expr) -> bool:
+@dataclass(frozen=True)
+class _LoopState:
+    """What a `for` loop's body does to names, computed once per loop."""
+
+    changed: frozenset[str]
+    """Names changed in place (`x += 1`, `history.append(...)`, `conv.add(...)`)."""
+    bound: frozenset[str]
+    """Names assigned in the body."""
+    derived: dict[str, frozenset[str]]
+    """Names assigned in the body -> the names their values read."""
+    items: frozenset[str]
+    """The loop's own target."""
+    first_load: dict[str, int]
+    first_store: dict[str, int]
+
+
+def _carries_state(loop: Loop, call: ast.expr, scope: Scope) -> bool:
     """Whether the call reads state that one iteration leaves for the next
     (`history.append(answer)`, `summary = ask(summary + chunk)`).
 
@@ -112,18 +128,42 @@ def _carries_state(loop: Loop, call: ast.expr) -> bool:
     """
     if not isinstance(loop.node, ast.For | ast.AsyncFor):
         return False  # comprehensions and fan-outs have no statements that carry state
+    state = _loop_state(loop.node, scope)
+    read = _names_read(call)
+    for _ in range(8):  # what the call reads through variables computed in the loop
+        more = set().union(*(state.derived.get(name, ()) for name in read)) - read
+        if not more:
+            break
+        read |= more
+    for candidate in sorted(((state.changed | state.bound) & read) - state.items):
+        # Bound before the loop and changed in it, or read in an iteration before that
+        # iteration assigns it (`summary = ask(summary + chunk)`): the value comes from the
+        # previous iteration. A name assigned afresh in each iteration, then changed, carries
+        # nothing.
+        if candidate not in state.bound:
+            return True
+        load, store = state.first_load.get(candidate), state.first_store.get(candidate)
+        if load is not None and store is not None and load <= store:
+            return True
+    return False
+
+
+def _loop_state(loop: ast.For | ast.AsyncFor, scope: Scope) -> _LoopState:
+    key = ("loop-state", id(loop))
+    cached = scope.memo.get(key)
+    if isinstance(cached, _LoopState):
+        return cached
     changed: set[str] = set()
-    bound_inside: set[str] = set()
+    bound: set[str] = set()
     derived: dict[str, set[str]] = {}
-    """Names assigned in the loop -> the names their values read."""
-    for node in walk_without_scopes(loop.node):
+    for node in walk_without_scopes(loop):
         if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             sources = _names_read(node.value) if node.value is not None else set()
             for target in targets:
                 for name in ast.walk(target):
                     if isinstance(name, ast.Name):
-                        (changed if isinstance(node, ast.AugAssign) else bound_inside).add(name.id)
+                        (changed if isinstance(node, ast.AugAssign) else bound).add(name.id)
                         derived.setdefault(name.id, set()).update(sources)
         elif isinstance(node, ast.Expr) and _receiver(node.value) is not None:
             # A method called for its effect (`conv.append_message(...)`) changes its object.
@@ -132,20 +172,17 @@ def _carries_state(loop: Loop, call: ast.expr) -> bool:
             assert isinstance(node.func, ast.Attribute)
             if node.func.attr in _MUTATORS:
                 changed.add(_receiver(node) or "")
-    read = _names_read(call)
-    for _ in range(8):  # what the call reads through variables computed in the loop
-        more = set().union(*(derived.get(name, set()) for name in read)) - read
-        if not more:
-            break
-        read |= more
-    items = {n.id for n in ast.walk(loop.node.target) if isinstance(n, ast.Name)}
-    for candidate in sorted(((changed | bound_inside) & read) - items):
-        # Bound before the loop and changed in it, or read in an iteration before that
-        # iteration assigns it: the value comes from the previous iteration. A name assigned
-        # afresh at the top of each iteration (then changed) carries nothing.
-        if candidate not in bound_inside or _read_before_assigned(loop.node, candidate):
-            return True
-    return False
+    first_load, first_store = _first_uses(loop, changed | bound)
+    state = _LoopState(
+        changed=frozenset(changed),
+        bound=frozenset(bound),
+        derived={name: frozenset(names) for name, names in derived.items()},
+        items=frozenset(n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)),
+        first_load=first_load,
+        first_store=first_store,
+    )
+    scope.memo[key] = state
+    return state
 
 
 def _receiver(expr: ast.expr) -> str | None:
@@ -167,12 +204,13 @@ def _names_read(expr: ast.AST) -> set[str]:
     }
 
 
-def _read_before_assigned(loop: ast.For | ast.AsyncFor, name: str) -> bool:
-    """The loop body reads `name` in a statement before (or in the value of) its first
-    assignment in the body: the value comes from the previous iteration or from before the
-    loop, as in `summary = ask(summary + chunk)`."""
-    first_store: int | None = None
-    first_load: int | None = None
+def _first_uses(
+    loop: ast.For | ast.AsyncFor, names: set[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The first line of the loop body that reads, and that assigns, each name. A read in the
+    value of an assignment counts as before the assignment on the same line."""
+    first_load: dict[str, int] = {}
+    first_store: dict[str, int] = {}
     for statement in walk_without_scopes(loop):
         if not isinstance(statement, ast.stmt) or statement is loop:
             continue
@@ -180,13 +218,8 @@ def _read_before_assigned(loop: ast.For | ast.AsyncFor, name: str) -> bool:
             if isinstance(part, ast.stmt):
                 continue
             for node in (part, *walk_without_scopes(part)):
-                if not (isinstance(node, ast.Name) and node.id == name):
-                    continue
-                line = statement.lineno
-                if isinstance(node.ctx, ast.Store):
-                    first_store = line if first_store is None else min(first_store, line)
-                else:
-                    first_load = line if first_load is None else min(first_load, line)
-    if first_store is None or first_load is None:
-        return False
-    return first_load <= first_store
+                if isinstance(node, ast.Name) and node.id in names:
+                    table = first_store if isinstance(node.ctx, ast.Store) else first_load
+                    line = statement.lineno
+                    table[node.id] = min(line, table.get(node.id, line))
+    return first_load, first_store

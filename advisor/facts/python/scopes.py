@@ -40,11 +40,23 @@ class Scope:
     ) -> None:
         self.node = node
         self.parent = parent
+        self.memo: dict[object, object] = {} if parent is None else parent.memo
+        """Answers computed once per module (scopes of nested definitions, factory results),
+        shared by every scope of the module: resolution asks the same questions many times."""
         self.module: str = module if parent is None else parent.module
         if parent is not None:
             self.package: str = parent.package
         else:  # the package relative imports start from: a module's parent, or itself if __init__
             self.package = package if package is not None else module.rpartition(".")[0]
+
+    def child(self, node: ScopeNode) -> Scope:
+        """The scope of a definition nested directly in this one (one instance per node)."""
+        key = ("scope", id(node))
+        found = self.memo.get(key)
+        if not isinstance(found, Scope):
+            found = Scope(node, self)
+            self.memo[key] = found
+        return found
 
     @property
     def is_function(self) -> bool:

@@ -262,7 +262,7 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
     )
     children: list[_Frame]
     if isinstance(node, _SCOPE_NODES):
-        inner = Scope(node, scope)
+        inner = scope.child(node)
         inner_signatures = signatures
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             inner_signatures = (signature_span(node, source), *signatures)
