@@ -37,6 +37,16 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Hop:
+    """One step of the way from an entry point to a fact: a route, or a function (or call)
+    written at `path:line` (relative to the project root, like every location)."""
+
+    name: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Where a fact was seen, with enough context for a reader (and the engine) to act on it.
 
@@ -52,7 +62,7 @@ class Evidence:
     pointer: str | None = None
     scope: str | None = None
     function: str | None = None
-    trail: tuple[str, ...] = ()
+    trail: tuple[Hop, ...] = ()
     """How an entry point reaches this place: `POST /chat` -> handler -> helper -> here."""
 
 

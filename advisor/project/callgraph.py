@@ -25,7 +25,7 @@ from typing import Any
 
 import networkx as nx
 
-from advisor.model import Edge, Evidence, Fact, LlmCall, LlmCallLoop, Reach, RouteHandler
+from advisor.model import Edge, Evidence, Fact, Hop, LlmCall, LlmCallLoop, Reach, RouteHandler
 from advisor.project.symbols import ProjectIndex
 
 MAX_DEPTH = 12
@@ -285,20 +285,20 @@ class CallGraph:
 
     def _labels(
         self, trail: tuple[str, ...], endpoints: set[str], handler: bool
-    ) -> tuple[str, ...]:
-        labels = []
+    ) -> tuple[Hop, ...]:
+        hops = []
         if handler and endpoints:
-            labels.append(sorted(endpoints)[0])
+            hops.append(Hop(sorted(endpoints)[0]))
         for symbol in trail:
             defined = self.index.function(symbol)
             name = symbol.rsplit(".", 1)[-1]
-            labels.append(f"{defined.path}:{defined.function.line} {name}" if defined else name)
-        return tuple(labels)
+            hops.append(Hop(name, defined.path, defined.function.line) if defined else Hop(name))
+        return tuple(hops)
 
 
-def _call_label(call: LlmCall) -> str:
+def _call_label(call: LlmCall) -> Hop:
     location = call.evidence.location
-    return f"{location.path}:{location.line} {call.api}"
+    return Hop(call.api, location.path, location.line)
 
 
 def _path(parents: dict[str, str | None], node: str) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.engine import Result
+from advisor.model import Hop
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,10 @@ def display_path(result: Result, rel: str, options: RenderOptions) -> str:
         return Path(os.path.relpath(absolute, options.cwd)).as_posix()
     except ValueError:  # another drive on Windows
         return absolute.as_posix()
+
+
+def hop_text(result: Result, hop: Hop, options: RenderOptions) -> str:
+    """`POST /v1/chat`, or `app/llm.py:12 ask` with the path as the user would type it."""
+    if hop.path is None:
+        return hop.name
+    return f"{display_path(result, hop.path, options)}:{hop.line} {hop.name}"

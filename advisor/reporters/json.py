@@ -46,5 +46,12 @@ def finding_dict(result: Result, finding: Any, options: RenderOptions) -> dict[s
         "snippet": evidence.snippet,
         "function": evidence.function,
         "pointer": evidence.pointer,
-        "trail": list(evidence.trail),
+        "trail": [
+            {
+                "name": hop.name,
+                "path": display_path(result, hop.path, options) if hop.path else None,
+                "line": hop.line,
+            }
+            for hop in evidence.trail
+        ],
     }

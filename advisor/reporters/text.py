@@ -11,7 +11,7 @@ from collections import Counter
 
 from advisor.engine import Result
 from advisor.model import Severity
-from advisor.reporters import RenderOptions, display_path
+from advisor.reporters import RenderOptions, display_path, hop_text
 
 
 def render(result: Result, options: RenderOptions) -> str:
@@ -24,7 +24,8 @@ def render(result: Result, options: RenderOptions) -> str:
             path = display_path(result, loc.path, options)
             lines.append(f"{path}:{loc.line}:{loc.column}: {finding.code} {finding.message}")
             if finding.evidence.trail:
-                lines.append(f"    via {' -> '.join(finding.evidence.trail)}")
+                hops = (hop_text(result, hop, options) for hop in finding.evidence.trail)
+                lines.append(f"    via {' -> '.join(hops)}")
     if not options.quiet:
         lines.append(summary_line(result))
     return "\n".join(lines) + ("\n" if lines else "")
