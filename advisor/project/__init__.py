@@ -9,6 +9,7 @@
   evidence of a fact reached from a handler shows the path (handler -> helper -> call).
 - Compression middleware, pinned versions and streaming responses are combined into
   `buffering-middleware` facts.
+- A stream whose body reaches model calls repeated in helpers of other modules is long.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from advisor.model import Fact, FileSummary
 from advisor.project.buffering import buffering_facts
 from advisor.project.callgraph import CallGraph
+from advisor.project.streams import with_long_streams
 from advisor.project.symbols import ProjectIndex, resolve_pending
 
 
@@ -31,7 +33,7 @@ def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
         if summary.module is not None:
             facts.extend(resolve_pending(summary, index))
     graph = CallGraph(index, facts)
-    enriched = [graph.enrich(fact) for fact in facts]
+    enriched = with_long_streams([graph.enrich(fact) for fact in facts], facts, graph)
     enriched.extend(buffering_facts(enriched))
     return enriched
 
