@@ -87,6 +87,18 @@ def analyse_body(
     handler: ast.AST | None,
     framing: Framing | None = None,
 ) -> Body:
+    body = _analyse_body(content, scope, handler, framing)
+    if framing is not None and framing.response_sets_id:
+        return dataclasses.replace(body, emits_ids=True)  # Litestar event_id=: every event
+    return body
+
+
+def _analyse_body(
+    content: ast.expr | None,
+    scope: Scope,
+    handler: ast.AST | None,
+    framing: Framing | None,
+) -> Body:
     generator, generator_scope, genexp = _generator(content, scope)
     reads = _reads_last_event_id(handler) or _reads_last_event_id(generator)
     framing = framing or Framing("", False)
@@ -655,6 +667,13 @@ def _is_model_text(expr: ast.expr, scope: Scope, stream_names: set[str], depth: 
     if isinstance(expr, ast.Attribute) and expr.attr in _TEXT_ATTRIBUTES:
         chain = ast.unparse(expr)
         return "delta" in chain or "choices" in chain
+    if (
+        isinstance(expr, ast.Subscript)
+        and isinstance(expr.slice, ast.Constant)
+        and expr.slice.value in _TEXT_ATTRIBUTES
+    ):  # a relayed provider event: data["choices"][0]["delta"]["content"]
+        chain = ast.unparse(expr)
+        return "'delta'" in chain or "'choices'" in chain
     return False
 
 
