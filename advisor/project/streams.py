@@ -70,7 +70,9 @@ def _reached(
         if depth >= MAX_HELPER_DEPTH:
             continue
         for successor in graph.graph.successors(symbol):
-            edge_looped = bool(graph.graph.edges[symbol, successor].get("looped"))
+            data = graph.graph.edges[symbol, successor]
+            # `looped` (a bool) on this base; `loops` (the repeating call sites) on newer graphs
+            edge_looped = bool(data.get("loops") or data.get("looped"))
             reached_looped = looped or edge_looped
             if successor not in seen or (reached_looped and not seen[successor]):
                 seen[successor] = reached_looped
