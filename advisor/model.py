@@ -150,21 +150,52 @@ class ResponseConstruction(Fact):
     )
     content_async: bool | None = doc("The body is an async iterator (null when unknown).")
     frames: str | None = doc(
-        "What the body generator yields: `sse` (`data:` frames), `ndjson`, `text` (raw "
-        "tokens); null when it cannot be seen (a generator in another module, say)."
+        "What goes on the wire: `sse` (`data:` frames written by the code, or by a library "
+        "that frames each item), `ndjson`, `text` (raw tokens); null when it cannot be seen "
+        "(a generator in another module, a piece built by a helper, say)."
+    )
+    frames_by_library: bool = doc_default(
+        "The library writes the SSE framing of each item itself (sse-starlette, FastAPI's "
+        "SSE, Litestar `ServerSentEvent`, aiohttp-sse).",
+        False,
     )
     frames_unterminated: bool | None = doc(
-        "Some `data:` frame is written without the blank line that ends an SSE event."
+        "A `data:` frame is never followed by the blank line that ends an SSE event: no piece "
+        "ends one, or token frames inside a loop over a model stream end with one newline."
     )
     raw_text_in_data: bool | None = doc(
         "Model text is put in a `data:` line as is: a newline inside it breaks the frame."
     )
-    emits_event_ids: bool | None = doc("The generator writes `id:` lines.")
+    double_framed: bool | None = doc_default(
+        "Pieces that already are SSE frames (`data: ...`) are handed to a library that frames "
+        "each item again.",
+        None,
+    )
+    emits_event_ids: bool | None = doc(
+        "Events carry ids: `id:` lines, or an id given to the library's event objects "
+        "(`ServerSentEvent(id=...)`, a dict with `id`, aiohttp-sse `send(..., id=...)`, "
+        "Litestar `event_id=`)."
+    )
     reads_last_event_id: bool | None = doc(
         "The handler or generator reads the `Last-Event-ID` request header."
     )
+    resume_parameter: str | None = doc_default(
+        "A handler parameter that resumes the stream (`starting_after`, `last_event_id`, ...).",
+        None,
+    )
     multi_step: bool | None = doc(
-        "The stream runs several model calls, or model calls in a loop (a long stream)."
+        "The stream runs several model calls one after another, model calls per item of a "
+        "collection, or a tool-using loop, in its body or in the helpers the body calls; "
+        "false for a single call; null when the body is not seen."
+    )
+    long_running: bool | None = doc_default(
+        "A `# advisor: long-running=true|false` hint on the handler or the generator.",
+        None,
+    )
+    stream_function: str | None = doc_default(
+        "The function that produces the body (the generator, or the handler that writes it), "
+        "as a call-graph symbol.",
+        None,
     )
     reach: Reach = doc_default("Who runs the handler (project call graph).", Reach())
 
@@ -254,7 +285,7 @@ class RouteHandler(Fact):
     kind: ClassVar[str] = "route"
     summary: ClassVar[str] = "A function registered as an HTTP route handler."
     framework: str = doc(
-        "`fastapi`, `starlette`, `flask`, `quart`, `django`, `aiohttp`, `litestar`."
+        "`fastapi`, `starlette`, `flask`, `quart`, `django`, `aiohttp`, `litestar`, `sanic`."
     )
     methods: tuple[str, ...] = doc("HTTP methods, upper-case (`ANY` when not restricted).")
     path: str | None = doc(

@@ -17,6 +17,7 @@ class Slot:
     position: int | None = None
     default: str | None = None
     alternatives: tuple[Slot, ...] = ()
+    default_unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class ResponseClass:
     streaming: str = "always"
     content: Slot | None = None
     frames_by_library: bool = False
+    method: bool = False
+    """Called on an instance (`request.respond(...)`): names are `Class.method`."""
+    passthrough: Slot | None = None
+    return_tuple: bool = False
+    body_methods: frozenset[str] = frozenset()
+    inert_methods: frozenset[str] = frozenset()
 
 
 def _slot(raw: dict[str, Any] | None) -> Slot | None:
@@ -48,6 +55,7 @@ def _slot(raw: dict[str, Any] | None) -> Slot | None:
         position=raw.get("position"),
         default=raw.get("default"),
         alternatives=tuple(s for s in map(_slot, raw.get("alternatives", ())) if s is not None),
+        default_unknown=bool(raw.get("default-unknown", False)),
     )
 
 
@@ -70,10 +78,74 @@ def response_classes() -> dict[str, ResponseClass]:
             streaming=raw["streaming"],
             content=_slot(raw.get("content")),
             frames_by_library=bool(raw.get("frames-by-library", False)),
+            method=raw.get("call") == "method",
+            passthrough=_slot(raw.get("passthrough")),
+            return_tuple=bool(raw.get("return-tuple", False)),
+            body_methods=frozenset(raw.get("body-methods", ())),
+            inert_methods=frozenset(raw.get("inert-methods", ())),
         )
         for name in entry.names:
             index[name] = entry
     return index
+
+
+@dataclass(frozen=True)
+class GeneratorRoute:
+    """How a framework serves a route function that `yield`s (FastAPI)."""
+
+    keyword: str
+    default_media_type: str
+    default_library: str
+    temporal_response: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class StreamTables:
+    """The rest of the responses table: view returns, generator routes, event ids."""
+
+    view_returns: dict[str, str]
+    """Framework -> the response class its views' returned bodies become."""
+    generator_routes: dict[str, GeneratorRoute]
+    event_id_keywords: dict[str, str]
+    """Qualified event class -> the keyword that sets its id."""
+    dict_items: frozenset[str]
+    """Libraries that turn a yielded dict into an event (its `id` key is the id)."""
+    raw_bytes_items: frozenset[str]
+    """Libraries that send a yielded `bytes` item as it is, unframed."""
+    response_id_keywords: dict[str, str]
+    """Library -> keyword of the response constructor that sets an id on every event."""
+    send_methods: dict[str, tuple[str, str, int | None]]
+    """Library -> (method, id keyword, id position) of its send-an-event method."""
+
+
+@functools.cache
+def stream_tables() -> StreamTables:
+    raw = data_table("responses")
+    views = raw.get("view-returns", {}).get("frameworks", {})
+    routes = raw.get("generator-routes", {}).get("frameworks", {})
+    ids = raw.get("event-ids", {})
+    return StreamTables(
+        view_returns=dict(views),
+        generator_routes={
+            name: GeneratorRoute(
+                keyword=entry["keyword"],
+                default_media_type=entry["default-media-type"],
+                default_library=entry["default-library"],
+                temporal_response=frozenset(entry.get("temporal-response", ())),
+            )
+            for name, entry in routes.items()
+        },
+        event_id_keywords={
+            name: event["keyword"] for event in ids.get("events", ()) for name in event["names"]
+        },
+        dict_items=frozenset(ids.get("dict-items", ())),
+        raw_bytes_items=frozenset(ids.get("raw-bytes-items", ())),
+        response_id_keywords=dict(ids.get("response-keywords", {})),
+        send_methods={
+            library: (entry["method"], entry["keyword"], entry.get("position"))
+            for library, entry in ids.get("send-methods", {}).items()
+        },
+    )
 
 
 @dataclass(frozen=True)

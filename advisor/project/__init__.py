@@ -11,6 +11,7 @@
   the loop even when the call is in a helper of another module.
 - Compression middleware, pinned versions and streaming responses are combined into
   `buffering-middleware` facts.
+- A stream whose body reaches model calls repeated in helpers of other modules is long.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from advisor.model import Fact, FileSummary, LlmCall
 from advisor.project.buffering import buffering_facts
 from advisor.project.callgraph import CallGraph
 from advisor.project.routes import mounted_routes
+from advisor.project.streams import with_long_streams
 from advisor.project.symbols import ProjectIndex, resolve_pending
 
 
@@ -35,6 +37,6 @@ def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
     facts = mounted_routes(facts, index)
     graph = CallGraph(index, facts)
     loops = graph.call_loops(f for f in facts if isinstance(f, LlmCall))
-    enriched = [graph.enrich(fact) for fact in (*facts, *loops)]
+    enriched = with_long_streams([graph.enrich(fact) for fact in (*facts, *loops)], facts, graph)
     enriched.extend(buffering_facts(enriched))
     return enriched

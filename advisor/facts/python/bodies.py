@@ -1,25 +1,64 @@
-"""What a streaming response's body generator writes: SSE frames, NDJSON lines or raw text.
+"""What a streaming response's body writes: SSE frames, NDJSON lines or raw text.
 
 The body is followed when the module shows it: a generator function of this module (possibly
-wrapped in `stream_with_context`), or a generator expression. Each `yield` is classified from
-the literal parts of the string it builds (an f-string, a concatenation, or the return value of
-a small framing helper of the same module). Anything else stays unknown, and the rules that need
-it stay silent.
+wrapped in `stream_with_context`), a generator expression, or the pieces a handler writes on the
+response object itself (aiohttp `await resp.write(...)`, Sanic `await resp.send(...)`). Each
+piece is classified from the literal parts of the string it builds (an f-string, a
+concatenation, `%` or `.format` on a literal, a name bound once to one of those, or the return
+value of a small framing helper of the same module). Anything else stays unknown, and the rules
+that need it stay silent.
+
+For libraries that frame each item themselves (sse-starlette, FastAPI's SSE, Litestar's
+ServerSentEvent, aiohttp-sse) the items are payloads: what matters there is whether an item
+already is an SSE frame (it gets framed twice) and whether items carry an event id.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from advisor.facts.python.scopes import Scope
-from advisor.facts.python.values import UNKNOWN, constant, qualified_name, walk_without_scopes
+from advisor.facts.python.values import (
+    UNKNOWN,
+    DictValue,
+    call_argument,
+    constant,
+    mapping,
+    qualified_name,
+    walk_without_scopes,
+)
+from advisor.tables import stream_tables
 
 WRAPPERS = frozenset({"stream_with_context", "iterate_in_threadpool"})
 _TEXT_ATTRIBUTES = frozenset({"content", "text", "delta", "token"})
 _SAFE_CALLS = frozenset({"dumps", "json", "model_dump_json", "replace", "escape", "encode"})
 _LAST_EVENT_ID = re.compile(r"last[-_]event[-_]id", re.IGNORECASE)
+_SSE_FIELDS = ("data:", "event:", "id:", "retry:", ":")
+_BLANK_LINE_ENDS = ("\n\n", "\r\n\r\n", "\r\r")
+_NEWLINES = ("\n", "\r\n", "\r")
+_LINE_SPLITTERS = frozenset({"split", "splitlines"})
+# Methods whose call result is a model stream (`client.messages.stream(...)`, LangChain
+# `.stream/.astream`), and attributes that are one (`stream.text_stream`).
+_STREAM_METHODS = frozenset({"stream", "astream", "astream_events"})
+_STREAM_ATTRIBUTES = frozenset({"text_stream", "aiter_text"})
+MAX_STRING_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How the response class treats the items of its body."""
+
+    library: str
+    by_library: bool
+    """The library writes the SSE framing of each item itself."""
+    raw_bytes: bool = False
+    """The library sends `bytes` items as they are (sse-starlette)."""
+    response_sets_id: bool = False
+    """The response was given an id for every event (Litestar `event_id=`)."""
 
 
 @dataclass(frozen=True)
@@ -35,66 +74,286 @@ class Body:
     reads_last_event_id: bool
     generator: str | None
     """Qualified name (in its module) of the generator function, when there is one."""
+    double_framed: bool | None = None
+    function: str | None = None
+    """Call-graph symbol of the function that produces the body, also when it is imported."""
+    node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    """The generator function, when it is in this module."""
 
 
-def analyse_body(content: ast.expr | None, scope: Scope, handler: ast.AST | None) -> Body:
+def analyse_body(
+    content: ast.expr | None,
+    scope: Scope,
+    handler: ast.AST | None,
+    framing: Framing | None = None,
+) -> Body:
+    body = _analyse_body(content, scope, handler, framing)
+    if framing is not None and framing.response_sets_id:
+        return dataclasses.replace(body, emits_ids=True)  # Litestar event_id=: every event
+    return body
+
+
+def _analyse_body(
+    content: ast.expr | None,
+    scope: Scope,
+    handler: ast.AST | None,
+    framing: Framing | None,
+) -> Body:
     generator, generator_scope, genexp = _generator(content, scope)
     reads = _reads_last_event_id(handler) or _reads_last_event_id(generator)
+    framing = framing or Framing("", False)
     if genexp is not None:
-        frames = [_classify(genexp.elt, scope, _stream_names(genexp))]
-        return _summarise(frames, True, False, reads, None)
+        items: list[tuple[ast.expr | None, _Place]] = [(genexp.elt, _in_genexp(genexp, scope))]
+        return _summarise(items, scope, _stream_names(genexp), True, False, reads, None, framing)
     if generator is None or generator_scope is None:
         literal = constant(content, scope) if content is not None else UNKNOWN
         streams = False if isinstance(literal, str | bytes) else None
-        return Body(streams, None, None, None, None, None, reads, None)
+        return Body(
+            streams, None, None, None, None, None, reads, None, function=_callee(content, scope)
+        )
+    return _analyse_function(generator, generator_scope, reads, framing)
+
+
+def analyse_generator(
+    generator: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, framing: Framing
+) -> Body:
+    """The body of a route function that is itself the generator (FastAPI)."""
+    return _analyse_function(generator, scope, _reads_last_event_id(generator), framing)
+
+
+def _analyse_function(
+    generator: ast.FunctionDef | ast.AsyncFunctionDef,
+    generator_scope: Scope,
+    reads: bool,
+    framing: Framing,
+) -> Body:
     owner = generator_scope.qualname
     name = f"{owner}.{generator.name}" if owner else generator.name
-    if not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in walk_without_scopes(generator)):
-        return Body(None, None, None, None, None, None, reads, name)
+    symbol = f"{generator_scope.module}.{name}" if generator_scope.module else name
+    yields = [n for n in walk_without_scopes(generator) if isinstance(n, ast.Yield | ast.YieldFrom)]
+    if not yields:
+        return Body(
+            None, None, None, None, None, None, reads, name, function=symbol, node=generator
+        )
     inner = generator_scope.child(generator)
-    stream_names = _stream_names(generator)
-    frames = [
-        _classify(node.value, inner, stream_names)
-        for node in walk_without_scopes(generator)
-        if isinstance(node, ast.Yield) and node.value is not None
+    context = _Context(generator, inner)
+    items: list[tuple[ast.expr | None, _Place]] = [
+        (node.value if isinstance(node, ast.Yield) else None, context.place(node))
+        for node in yields
+        if not (isinstance(node, ast.Yield) and node.value is None)
     ]
-    if any(isinstance(n, ast.YieldFrom) for n in walk_without_scopes(generator)):
-        frames.append(None)
-    return _summarise(frames, True, isinstance(generator, ast.AsyncFunctionDef), reads, name)
+    is_async = isinstance(generator, ast.AsyncFunctionDef)
+    body = _summarise(items, inner, _stream_names(generator), True, is_async, reads, name, framing)
+    return dataclasses.replace(body, function=symbol, node=generator)
+
+
+def analyse_writes(
+    calls: Sequence[ast.Call],
+    complete: bool,
+    scope: Scope,
+    function: ast.AST | None,
+    framing: Framing,
+) -> Body:
+    """A body written piece by piece on the response object by the handler itself."""
+    reads = _reads_last_event_id(function)
+    symbol = None
+    if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+        symbol = f"{scope.module}.{scope.qualname}" if scope.qualname else None
+    if not calls:
+        return Body(True, True, None, None, None, None, reads, None, function=symbol)
+    context = _Context(function, scope)
+    items: list[tuple[ast.expr | None, _Place]] = []
+    send = stream_tables().send_methods.get(framing.library)
+    for call in calls:
+        value = call_argument(call, "data", 0)
+        place = context.place(call)
+        if send is not None:
+            _, keyword, position = send
+            place = dataclasses.replace(place, has_id=_has_id(call, keyword, position))
+        items.append((value, place))
+    if not complete:
+        items.append((None, _Place(())))
+    stream_names = _stream_names(function) if function is not None else set()
+    body = _summarise(items, scope, stream_names, True, True, reads, None, framing)
+    return dataclasses.replace(body, function=symbol)
+
+
+@dataclass(frozen=True)
+class _Place:
+    loops: tuple[ast.AST, ...]
+    """The loops around the item, innermost last."""
+    splits_lines: bool = False
+    """The innermost loop goes over the lines of one text (`text.splitlines()`)."""
+    stream_loop: bool = False
+    """The innermost loop goes over a model stream."""
+    has_id: bool | None = None
+    """An event id passed next to the item (aiohttp-sse `send(data, id=...)`)."""
+
+    @property
+    def loop(self) -> ast.AST | None:
+        return self.loops[-1] if self.loops else None
+
+
+class _Context:
+    """Where each item of a generator or handler sits: the loops around it."""
+
+    def __init__(self, function: ast.AST | None, scope: Scope) -> None:
+        self.function = function
+        self.scope = scope
+        self.parents: dict[int, ast.AST] = {}
+        if function is not None:
+            stack = [function]
+            while stack:
+                node = stack.pop()
+                for child in ast.iter_child_nodes(node):
+                    self.parents[id(child)] = node
+                    if not isinstance(
+                        child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+                    ):
+                        stack.append(child)
+
+    def place(self, node: ast.AST) -> _Place:
+        loops: list[ast.AST] = []
+        current = self.parents.get(id(node))
+        while current is not None and current is not self.function:
+            if isinstance(current, ast.For | ast.AsyncFor | ast.While):
+                loops.append(current)
+            current = self.parents.get(id(current))
+        if not loops:
+            return _Place(())
+        iterable = getattr(loops[0], "iter", None)
+        return _Place(
+            tuple(reversed(loops)),
+            _splits_lines(iterable),
+            iterable is not None and _is_model_stream(iterable, self.scope, 0),
+        )
+
+
+def _in_genexp(genexp: ast.GeneratorExp, scope: Scope) -> _Place:
+    iterable = genexp.generators[0].iter
+    return _Place((genexp,), _splits_lines(iterable), _is_model_stream(iterable, scope, 0))
+
+
+def _splits_lines(iterable: ast.expr | None) -> bool:
+    """`for line in text.splitlines()`: one `data:` line per line of one text."""
+    return (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Attribute)
+        and iterable.func.attr in _LINE_SPLITTERS
+    )
 
 
 @dataclass(frozen=True)
 class _Frame:
     kind: str | None
-    """`sse`, `ndjson`, `text`, or None when unknown."""
+    """`sse`, `ndjson`, `text`, `event` (a library event object), or None when unknown."""
     text: str
     """Literal parts, with `{}` where a value is inserted."""
     raw_text: bool
     """A model text delta is inserted as is."""
+    is_bytes: bool = False
+    has_id: bool | None = None
+    """For library items: the item carries an event id (None when unknown)."""
 
 
 def _summarise(
-    frames: list[_Frame | None],
+    items: list[tuple[ast.expr | None, _Place]],
+    scope: Scope,
+    stream_names: set[str],
     streams: bool,
     is_async: bool,
     reads: bool,
     generator: str | None,
+    framing: Framing,
 ) -> Body:
-    known = [f for f in frames if f is not None and f.kind is not None]
+    frames: list[tuple[_Frame | None, _Place]] = [
+        (_classify(value, scope, stream_names, framing) if value is not None else None, place)
+        for value, place in items
+    ]
+    if framing.by_library:
+        return _library_body(frames, streams, is_async, reads, generator, framing)
+    known = [f for f, _ in frames if f is not None and f.kind is not None]
     complete = len(known) == len(frames) and bool(frames)
     kinds = {f.kind for f in known}
     kind = kinds.pop() if complete and len(kinds) == 1 else None
-    sse = [f for f in known if f.kind == "sse"]
+    sse = [(f, p) for f, p in frames if f is not None and f.kind == "sse"]
     unterminated: bool | None = None
     ids: bool | None = None
     raw: bool | None = None
     if sse:
-        ends = [f.text.endswith(("\n\n", "\r\n\r\n")) for f in sse]
-        bare_newlines = any(f.text in ("\n", "\r\n") for f in known)
-        unterminated = not any(ends) and not bare_newlines if complete else None
-        ids = any(re.search(r"(^|\n)id:", f.text) for f in sse) or (None if not complete else False)
-        raw = any(f.raw_text for f in sse)
+        unterminated = _unterminated(frames, complete)
+        has_ids = any(re.search(r"(^|\n)id:", f.text) for f, _ in sse)
+        ids = True if has_ids else (False if complete else None)
+        raw = any(f.raw_text and _data_line(f.text) for f, _ in sse)
     return Body(streams, is_async, kind, unterminated, raw, ids, reads, generator)
+
+
+def _unterminated(frames: list[tuple[_Frame | None, _Place]], complete: bool) -> bool | None:
+    """Some `data:` frame is never followed by the blank line that dispatches the event.
+
+    Either no item ever ends an event (every frame ends with a single newline, and no bare
+    newline is written), or a frame inside a loop over a model stream ends with one newline and
+    nothing in that loop ends the event: every token then joins one event that is dispatched
+    only at the end. A `data:` line per line of one text (`for line in text.splitlines()`)
+    followed by a blank line is the correct way to send multi-line data and is not reported.
+    """
+    open_data = [(f, p) for f, p in frames if f is not None and _is_open_data(f)]
+    if not open_data:
+        return False if complete else None
+    ends_event = [f is not None and _ends_event(f) for f, _ in frames]
+    if complete and not any(ends_event):
+        return True
+    for frame, place in open_data:
+        loop = place.loop
+        if loop is None or place.splits_lines or not (frame.raw_text or place.stream_loop):
+            continue
+        inside = [
+            (f, ended) for (f, p), ended in zip(frames, ends_event, strict=True) if loop in p.loops
+        ]
+        if all(f is not None and f.kind is not None for f, _ in inside) and not any(
+            ended for _, ended in inside
+        ):
+            return True
+    return False if complete else None
+
+
+def _is_open_data(frame: _Frame) -> bool:
+    return frame.kind == "sse" and _data_line(frame.text) and not _ends_event(frame)
+
+
+def _data_line(text: str) -> bool:
+    return any(line.lstrip().startswith("data:") for line in text.splitlines())
+
+
+def _ends_event(frame: _Frame) -> bool:
+    text = frame.text
+    return text.endswith(_BLANK_LINE_ENDS) or text in _NEWLINES or text.startswith(_NEWLINES)
+
+
+def _library_body(
+    frames: list[tuple[_Frame | None, _Place]],
+    streams: bool,
+    is_async: bool,
+    reads: bool,
+    generator: str | None,
+    framing: Framing,
+) -> Body:
+    """Items handed to a library that frames them: payloads, events or dicts."""
+    known = [(f, p) for f, p in frames if f is not None and f.kind is not None]
+    complete = len(known) == len(frames) and bool(frames)
+    id_known = [p.has_id if p.has_id is not None else f.has_id for f, p in known]
+    if framing.response_sets_id or any(i is True for i in id_known):
+        ids: bool | None = True
+    elif complete and all(i is False for i in id_known):
+        ids = False
+    else:
+        ids = None
+    double = any(
+        f.kind == "sse" and _data_line(f.text) and not (f.is_bytes and framing.raw_bytes)
+        for f, _ in known
+    )
+    double_framed = True if double else (False if complete else None)
+    return Body(streams, is_async, "sse", False, False, ids, reads, generator, double_framed)
 
 
 def _generator(
@@ -113,6 +372,10 @@ def _generator(
             ):
                 content, scope = binding.node, binding.scope
                 continue
+            if binding is not None and binding.kind == "def":  # a generator function itself
+                node = binding.node
+                assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                return node, binding.scope, None
             return None, None, None
         if not isinstance(content, ast.Call):
             return None, None, None
@@ -131,9 +394,34 @@ def _generator(
     return None, None, None
 
 
-def _stream_names(node: ast.AST) -> set[str]:
-    """Loop variables that iterate model output: `for text in stream.text_stream`."""
+def _callee(content: ast.expr | None, scope: Scope) -> str | None:
+    """`stream_answer` for a body `stream_answer(q)` imported from another module."""
+    for _ in range(4):
+        if isinstance(content, ast.Name):
+            binding = scope.single(content.id)
+            if binding is None or binding.kind != "value" or not isinstance(binding.node, ast.expr):
+                return None
+            content, scope = binding.node, binding.scope
+            continue
+        if not isinstance(content, ast.Call):
+            return None
+        name = qualified_name(content.func, scope) or ""
+        if name.rsplit(".", 1)[-1] in WRAPPERS and content.args:
+            content = content.args[0]
+            continue
+        if isinstance(content.func, ast.Name):
+            binding = scope.single(content.func.id)
+            if binding is not None and binding.kind == "import":
+                return binding.qualified
+        return None
+    return None
+
+
+def _stream_names(node: ast.AST | None) -> set[str]:
+    """Loop variables that are model text: `for text in stream.text_stream`."""
     names: set[str] = set()
+    if node is None:
+        return names
     loops: list[tuple[ast.expr, ast.expr]] = []
     for child in (
         walk_without_scopes(node) if not isinstance(node, ast.GeneratorExp) else ast.walk(node)
@@ -147,30 +435,125 @@ def _stream_names(node: ast.AST) -> set[str]:
 
 
 def _looks_like_text_stream(iterable: ast.expr) -> bool:
-    return isinstance(iterable, ast.Attribute) and iterable.attr in ("text_stream", "aiter_text")
+    return isinstance(iterable, ast.Attribute) and iterable.attr in _STREAM_ATTRIBUTES
 
 
-def _classify(value: ast.expr, scope: Scope, stream_names: set[str]) -> _Frame | None:
+def _is_model_stream(expr: ast.expr, scope: Scope, depth: int) -> bool:
+    """A streamed model call, syntactically: `create(..., stream=True)`, `.stream(...)`,
+    `.astream(...)`, `stream.text_stream`, or a name bound to one of these."""
+    if depth > MAX_STRING_DEPTH:
+        return False
+    if isinstance(expr, ast.Name):
+        binding = scope.single(expr.id)
+        if binding is not None and binding.kind == "value" and isinstance(binding.node, ast.expr):
+            return _is_model_stream(binding.node, binding.scope, depth + 1)
+        return False
+    if isinstance(expr, ast.Await):
+        return _is_model_stream(expr.value, scope, depth + 1)
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in _STREAM_ATTRIBUTES
+    if isinstance(expr, ast.Call):
+        if any(
+            k.arg == "stream" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in expr.keywords
+        ):
+            return True
+        return isinstance(expr.func, ast.Attribute) and expr.func.attr in _STREAM_METHODS
+    return False
+
+
+def _classify(
+    value: ast.expr, scope: Scope, stream_names: set[str], framing: Framing
+) -> _Frame | None:
+    if framing.by_library:
+        event = _library_item(value, scope, framing)
+        if event is not None:
+            return event
     parts = _string_parts(value, scope, 0)
     if parts is None:
-        return None
+        return _payload(value, scope, stream_names) if framing.by_library else None
     text = "".join(p if isinstance(p, str) else "{}" for p in parts)
-    raw = any(not isinstance(p, str) and _is_model_text(p, stream_names) for p in parts)
+    raw = any(not isinstance(p, str) and _is_model_text(p, scope, stream_names) for p in parts)
+    is_bytes = _is_bytes(value, scope)
     stripped = text.lstrip()
-    if stripped.startswith(("data:", "event:", "id:", "retry:", ":")):
-        return _Frame("sse", text, raw)
-    if text in ("\n", "\r\n"):
-        return _Frame("sse", text, False)
+    has_id = False if framing.by_library else None
+    if stripped.startswith(_SSE_FIELDS):
+        return _Frame("sse", text, raw, is_bytes, has_id)
+    if text in _NEWLINES:
+        return _Frame("sse", text, False, is_bytes, has_id)
     if text.endswith("\n") and any(_is_json(p) for p in parts if not isinstance(p, str)):
-        return _Frame("ndjson", text, raw)
+        return _Frame("ndjson", text, raw, is_bytes, has_id)
     if raw and text == "{}":
-        return _Frame("text", text, raw)
-    return _Frame(None, text, raw)
+        return _Frame("text", text, raw, is_bytes, has_id)
+    if framing.by_library and any(isinstance(p, str) and p for p in parts):
+        return _Frame("text", text, raw, is_bytes, has_id)  # a literal payload
+    if framing.by_library and text == "{}" and all(_is_json(p) for p in parts[:1]):
+        return _Frame("text", text, raw, is_bytes, has_id)  # json.dumps(payload)
+    return _Frame(None, text, raw, is_bytes)
+
+
+def _library_item(value: ast.expr, scope: Scope, framing: Framing) -> _Frame | None:
+    """An event object or a dict handed to a library that frames it; None for other items."""
+    tables = stream_tables()
+    if isinstance(value, ast.Name):
+        binding = scope.single(value.id)
+        if binding is not None and binding.kind == "value" and isinstance(binding.node, ast.expr):
+            bound = binding.node
+            if isinstance(bound, ast.Call | ast.Dict):
+                return _library_item(bound, binding.scope, framing)
+        return None
+    if isinstance(value, ast.Call):
+        name = qualified_name(value.func, scope) or ""
+        keyword = tables.event_id_keywords.get(name)
+        if keyword is None:
+            return None
+        if any(k.arg is None for k in value.keywords):
+            return _Frame("event", "", False, has_id=None)
+        given = call_argument(value, keyword, None)
+        has_id = given is not None and not (isinstance(given, ast.Constant) and given.value is None)
+        return _Frame("event", "", False, has_id=has_id)
+    if isinstance(value, ast.Dict) and framing.library in tables.dict_items:
+        found = mapping(value, scope)
+        if isinstance(found, DictValue):
+            entry = found.get("id")
+            dict_id: bool | None = entry is not None and not (
+                isinstance(entry[0], ast.Constant) and entry[0].value is None
+            )
+            if not dict_id and not found.complete:
+                dict_id = None
+            return _Frame("event", "", False, has_id=dict_id)
+    return None
+
+
+def _payload(value: ast.expr, scope: Scope, stream_names: set[str]) -> _Frame | None:
+    """A plain payload for a framing library: model text or a JSON string (no id)."""
+    if _is_model_text(value, scope, stream_names) or _is_json(value):
+        return _Frame("text", "{}", False, has_id=False)
+    return None
+
+
+def _has_id(call: ast.Call, keyword: str, position: int | None) -> bool | None:
+    if any(k.arg is None for k in call.keywords) or any(
+        isinstance(a, ast.Starred) for a in call.args
+    ):
+        return None
+    given = call_argument(call, keyword, position)
+    return given is not None and not (isinstance(given, ast.Constant) and given.value is None)
+
+
+def _is_bytes(value: ast.expr, scope: Scope) -> bool:
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, bytes)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value.func.attr == "encode"
+    if isinstance(value, ast.BinOp):
+        return _is_bytes(value.left, scope)
+    return False
 
 
 def _string_parts(value: ast.expr, scope: Scope, depth: int) -> list[str | ast.expr] | None:
     """Literal pieces and inserted expressions of a string built by the code, or None."""
-    if depth > 3:
+    if depth > MAX_STRING_DEPTH:
         return None
     if isinstance(value, ast.Constant) and isinstance(value.value, str | bytes):
         text = (
@@ -185,7 +568,8 @@ def _string_parts(value: ast.expr, scope: Scope, depth: int) -> list[str | ast.e
             if isinstance(piece, ast.Constant) and isinstance(piece.value, str):
                 parts.append(piece.value)
             elif isinstance(piece, ast.FormattedValue):
-                parts.append(piece.value)  # an inserted value
+                literal = _literal_name(piece.value, scope)
+                parts.append(literal if literal is not None else piece.value)
         return parts
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
         left = _string_parts(value.left, scope, depth + 1)
@@ -195,12 +579,19 @@ def _string_parts(value: ast.expr, scope: Scope, depth: int) -> list[str | ast.e
         if left is not None:
             return [*left, value.right]
         return None
+    if (
+        isinstance(value, ast.BinOp)
+        and isinstance(value.op, ast.Mod)
+        and isinstance(value.left, ast.Constant)
+        and isinstance(value.left.value, str | bytes)
+    ):
+        return _percent_parts(value.left.value, value.right)
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
         if value.func.attr == "encode":  # f"data: {x}\n\n".encode()
             return _string_parts(value.func.value, scope, depth + 1)
         if value.func.attr == "format" and isinstance(value.func.value, ast.Constant):
             text = str(value.func.value.value)
-            return [re.sub(r"\{[^}]*\}", "{}", text)]
+            return _format_parts(text, value)
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
         binding = scope.single(value.func.id)  # a framing helper of this module
         if binding is not None and binding.kind == "def":
@@ -211,31 +602,82 @@ def _string_parts(value: ast.expr, scope: Scope, depth: int) -> list[str | ast.e
             ]
             if len(returns) == 1:
                 return _string_parts(returns[0], binding.scope.child(node), depth + 1)
-    if isinstance(value, ast.Name | ast.Attribute | ast.Subscript | ast.Call):
+    if isinstance(value, ast.Name):
+        binding = scope.single(value.id)
+        if binding is not None and binding.kind == "value" and isinstance(binding.node, ast.expr):
+            bound = binding.node
+            if isinstance(bound, ast.JoinedStr | ast.BinOp | ast.Constant) or (
+                isinstance(bound, ast.Call)
+                and isinstance(bound.func, ast.Attribute)
+                and bound.func.attr in ("encode", "format")
+            ):
+                return _string_parts(bound, binding.scope, depth + 1)
+    if isinstance(value, ast.Name | ast.Attribute | ast.Subscript | ast.Call | ast.BoolOp):
         return [value]
     return None
 
 
-def _is_model_text(expr: ast.expr, stream_names: set[str]) -> bool:
-    """`chunk.choices[0].delta.content`, `event.delta.text`, or a text_stream loop variable."""
-    if isinstance(expr, ast.Name):
-        return expr.id in stream_names
-    if isinstance(expr, ast.Call):
-        func = expr.func
-        if isinstance(func, ast.Attribute) and func.attr in _SAFE_CALLS:
-            return False
-        if isinstance(func, ast.Name) and func.id in ("json", "dumps"):
-            return False
+def _literal_name(expr: ast.expr, scope: Scope) -> str | None:
+    """`{SEP}` in an f-string where SEP is a string constant."""
+    if isinstance(expr, ast.Name | ast.Constant):
+        value = constant(expr, scope)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _percent_parts(template: str | bytes, right: ast.expr) -> list[str | ast.expr]:
+    text = template.decode("utf-8", "replace") if isinstance(template, bytes) else template
+    values: list[ast.expr] = list(right.elts) if isinstance(right, ast.Tuple) else [right]
+    pieces = re.split(r"%[-#0 +]*\d*(?:\.\d+)?[sdrfi]", text.replace("%%", "\0"))
+    parts: list[str | ast.expr] = []
+    for index, piece in enumerate(pieces):
+        parts.append(piece.replace("\0", "%"))
+        if index < len(pieces) - 1:
+            parts.append(values[index] if index < len(values) else right)
+    return parts
+
+
+def _format_parts(template: str, call: ast.Call) -> list[str | ast.expr]:
+    pieces = re.split(r"\{[^{}]*\}", template)
+    parts: list[str | ast.expr] = []
+    for index, piece in enumerate(pieces):
+        parts.append(piece)
+        if index < len(pieces) - 1:
+            parts.append(call.args[index] if index < len(call.args) else call)
+    return parts
+
+
+def _is_model_text(expr: ast.expr, scope: Scope, stream_names: set[str], depth: int = 0) -> bool:
+    """`chunk.choices[0].delta.content`, `event.delta.text`, a text_stream loop variable, or a
+    name bound once to one of these."""
+    if depth > MAX_STRING_DEPTH:
         return False
+    if isinstance(expr, ast.Name):
+        if expr.id in stream_names:
+            return True
+        binding = scope.single(expr.id)
+        if binding is not None and binding.kind == "value" and isinstance(binding.node, ast.expr):
+            return _is_model_text(binding.node, binding.scope, stream_names, depth + 1)
+        return False
+    if isinstance(expr, ast.Call):
+        return False  # json.dumps(...), text.replace(...), helpers: not the raw text
     if isinstance(expr, ast.BoolOp):  # delta.content or ""
-        return any(_is_model_text(v, stream_names) for v in expr.values)
+        return any(_is_model_text(v, scope, stream_names, depth + 1) for v in expr.values)
     if isinstance(expr, ast.Attribute) and expr.attr in _TEXT_ATTRIBUTES:
         chain = ast.unparse(expr)
         return "delta" in chain or "choices" in chain
+    if (
+        isinstance(expr, ast.Subscript)
+        and isinstance(expr.slice, ast.Constant)
+        and expr.slice.value in _TEXT_ATTRIBUTES
+    ):  # a relayed provider event: data["choices"][0]["delta"]["content"]
+        chain = ast.unparse(expr)
+        return "'delta'" in chain or "'choices'" in chain
     return False
 
 
-def _is_json(expr: ast.expr) -> bool:
+def _is_json(expr: ast.expr | str) -> bool:
     if isinstance(expr, ast.Call):
         func = expr.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
@@ -254,4 +696,10 @@ def _reads_last_event_id(node: ast.AST | None) -> bool:
             child.arg if isinstance(child, ast.arg) else child.id
         ):
             return True
+        elif isinstance(child, ast.Attribute) and _LAST_EVENT_ID.fullmatch(child.attr):
+            return True  # aiohttp-sse: resp.last_event_id
     return False
+
+
+def reads_last_event_id(nodes: Iterable[ast.AST | None]) -> bool:
+    return any(_reads_last_event_id(node) for node in nodes)
