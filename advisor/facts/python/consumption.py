@@ -553,6 +553,9 @@ class _Body:
     effects: set[str] = field(default_factory=set)
     guards: list[ast.expr] = field(default_factory=list)
     renders: list[_Render] = field(default_factory=list)
+    dispatch: list[str | None] = field(default_factory=list)
+    """The part an enclosing `if event.type == "..."` selects (`yield event.delta` under
+    `response.output_text.delta` is text), innermost last."""
     depth: int = 0
 
     def __post_init__(self) -> None:
@@ -638,7 +641,9 @@ class _Body:
         elif isinstance(node, ast.If | ast.While):
             self.evaluate(node.test)
             self.guards.append(node.test)
+            self.dispatch.append(self._selected_part(node.test))
             self.block(node.body)
+            self.dispatch.pop()
             self.guards.pop()
             self.block(node.orelse)
         elif isinstance(node, ast.For | ast.AsyncFor):
@@ -661,11 +666,15 @@ class _Body:
         elif isinstance(node, ast.Match):
             subject = self.evaluate(node.subject)
             for case in node.cases:
+                selected = None
                 if subject is not None:
                     self._classify_pattern(case.pattern)
+                    selected = self._pattern_part(case.pattern)
                 if case.guard is not None:
                     self.evaluate(case.guard)
+                self.dispatch.append(selected)
                 self.block(case.body)
+                self.dispatch.pop()
         elif isinstance(node, ast.Break):
             self.effects.add("stop")
         elif isinstance(node, ast.Return):
@@ -789,7 +798,8 @@ class _Body:
         chained = self.chain(expr, depth)
         if chained is not None:
             if escaping and chained == "structure":
-                self.reads.add("events")
+                selected = next((p for p in reversed(self.dispatch) if p is not None), None)
+                self.reads.add(selected or "events")
             return chained
         if isinstance(expr, ast.Name | ast.Constant):
             return None
@@ -903,6 +913,40 @@ class _Body:
         for side in sides:
             for literal in _literal_strings(side):
                 self._classify_literal(literal)
+
+    def _selected_part(self, test: ast.expr) -> str | None:
+        """The one part an event-type test selects: `event.type == "content.delta"`."""
+        parts: set[str] = set()
+        for node in ast.walk(test):
+            if not isinstance(node, ast.Compare):
+                continue
+            if not all(isinstance(op, ast.Eq | ast.In) for op in node.ops):
+                continue
+            sides = [node.left, *node.comparators]
+            if not any(self._peek(side) == "metadata" for side in sides):
+                continue
+            for side in sides:
+                for literal in _literal_strings(side):
+                    part = self.tables.event_types.get(literal)
+                    parts.add(part or "?")
+        return parts.pop() if len(parts) == 1 and "?" not in parts else None
+
+    def _pattern_part(self, pattern: ast.pattern) -> str | None:
+        literals = [
+            literal
+            for node in ast.walk(pattern)
+            if isinstance(node, ast.MatchValue)
+            for literal in _literal_strings(node.value)
+        ]
+        parts = {self.tables.event_types.get(literal) for literal in literals}
+        return parts.pop() if len(parts) == 1 else None
+
+    def _peek(self, expr: ast.expr) -> str | None:
+        """The class of a chain, without recording anything."""
+        reads, effects = set(self.reads), set(self.effects)
+        found = self.chain(expr, MAX_NESTING)
+        self.reads, self.effects = reads, effects
+        return found
 
     def _classify_literal(self, literal: str) -> None:
         part = self.tables.event_types.get(literal) or self.tables.parts.get(literal)
