@@ -387,6 +387,8 @@ class StreamConsumers:
     accumulators: frozenset[str]
     collectors: frozenset[str]
     neutral_receivers: frozenset[str]
+    neutral_methods_of_receivers: frozenset[str]
+    """Logging methods: `logger.debug(chunk)` reaches no user."""
     neutral_functions: frozenset[str]
     pure: frozenset[str]
     sync_limits: dict[str, int]
@@ -427,6 +429,7 @@ def stream_consumers() -> StreamConsumers:
         accumulators=frozenset(raw["accumulators"]["names"]),
         collectors=frozenset(raw["collectors"]["names"]),
         neutral_receivers=frozenset(raw["neutral"]["receivers"]),
+        neutral_methods_of_receivers=frozenset(raw["neutral"]["methods"]),
         neutral_functions=frozenset(raw["neutral"]["functions"]),
         pure=frozenset(raw["pure"]["names"]),
         sync_limits={e["provider"]: e["max-tokens"] for e in raw["sync-limits"]["limits"]},

@@ -1021,7 +1021,12 @@ class _Body:
                     if part is not None:
                         self.reads.add(part)
             return None
-        if path in tables.neutral_functions or receiver in tables.neutral_receivers:
+        logs = (
+            receiver in tables.neutral_receivers
+            and isinstance(func, ast.Attribute)
+            and func.attr in tables.neutral_methods_of_receivers
+        )
+        if path in tables.neutral_functions or logs:
             for argument in arguments:
                 self.evaluate(argument, False, depth + 1)
             return None
