@@ -306,24 +306,56 @@ class RouteHandler(Fact):
 @dataclass(frozen=True, kw_only=True)
 class StreamConsumption(Fact):
     kind: ClassVar[str] = "stream-consumption"
-    summary: ClassVar[str] = "How code consumes a streamed model response."
+    summary: ClassVar[str] = (
+        "How code consumes a streamed model response (an llm-call with `streamed` true whose "
+        "stream the module follows: a loop, `with ... as s`, a variable assigned once, or a "
+        "generator of the same module it is passed to)."
+    )
     api: str = doc("The streaming call, e.g. `chat.completions.create`.")
     provider: str = doc("Provider family of the call.")
+    sdk: str = doc_default("Python distribution whose API is called (as in llm-call).", "")
     mode: str = doc(
-        "`forwarded` (each piece goes on: yielded, sent, written, rendered), `buffered` (pieces "
-        "are only collected and used after the stream ends), or `unknown`."
+        "`forwarded` (each piece goes on while the stream runs: yielded, sent, written, printed, "
+        "rendered, put on a queue, passed to a callback), `buffered` (pieces are only collected "
+        "into local variables and used after the stream ends), or `unknown`."
     )
     reads: tuple[str, ...] = doc(
-        "What the consumer reads from the stream: `text`, `tool-calls`, `thinking`, "
-        "`final-message` (an accumulated message after the loop), `events` (other fields)."
+        "What the consumer reads from the stream, sorted: `text` (text deltas), `tool-calls` "
+        "(tool-call deltas or blocks), `thinking` (reasoning deltas), `final-message` (an SDK "
+        "accumulator such as `get_final_message()`), `events` (whole events passed on, or "
+        "fields the advisor does not know)."
     )
     tools: bool | None = doc("The call offers tools.")
     thinking: bool | None = doc("The call turns visible reasoning on.")
-    render: str | None = doc(
-        "A renderer called on the whole accumulated text for every piece (`st.markdown`, "
-        "`rich.markdown.Markdown`, `markdown.markdown`, `json.loads`, ...)."
+    structured_output: bool | None = doc_default(
+        "The call asks for structured output or forces a tool call (see llm-call).", None
     )
-    render_throttled: bool | None = doc("The render is guarded by a time or count check.")
+    max_tokens: int | None = doc_default("A literal output cap of the call.", None)
+    sync_allowed: bool | None = doc_default(
+        "The same request could be made without streaming: false when the SDK refuses a "
+        "non-streaming call with this output cap (anthropic above max_tokens 8,192, FACTS.md "
+        "§3.2), null when that depends on a cap that is not a literal.",
+        None,
+    )
+    resumes: bool = doc_default("The call replays an existing generation (`response_id`).", False)
+    in_test: bool = doc_default(
+        "The call is in test code: a `test*` function, a method of a `Test*` class, or a file "
+        "named `test_*.py` / `*_test.py` / `conftest.py` or under a `tests` / `test` folder.",
+        False,
+    )
+    unread: tuple[str, ...] = doc_default(
+        "Parts the call turns on that the consumer never reads: `tool-calls` (tools offered), "
+        "`thinking` (reasoning on); empty when it reads them, an accumulator, or whole events.",
+        (),
+    )
+    render: str | None = doc(
+        "A renderer called on the whole accumulated text for every piece, as the code spells "
+        "it (`placeholder.markdown`, `console.print(Markdown(...))`, `json.loads`, ...)."
+    )
+    render_throttled: bool | None = doc(
+        "The render is guarded by a time or count check (or throttled by the library, as rich "
+        "`Live.update` without `refresh=True`); null when a guard cannot be judged."
+    )
     render_at: Evidence | None = doc_default("Where that render call is.", None)
     loop_at: Evidence | None = doc_default("Where the consuming loop is.", None)
     reach: Reach = doc_default("Who runs the code (project call graph).", Reach())

@@ -472,3 +472,83 @@ def frameworks() -> Frameworks:
         },
         includes=frozenset(raw["mounts"]["includes"]),
     )
+
+
+@dataclass(frozen=True)
+class Renderer:
+    call: str
+    """Call path pattern (`streamlit.*empty().markdown`)."""
+    library: str
+    wrapper: str | None = None
+    throttled_unless: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class StreamConsumers:
+    """How streamed model responses are consumed (`advisor/data/stream_consumers.yaml`)."""
+
+    parts: dict[str, str]
+    """Attribute / key name -> `text`, `tool-calls`, `thinking` or `metadata`."""
+    event_types: dict[str, str]
+    """Event `type` string -> part (`final-message` included)."""
+    classes: dict[str, str]
+    """Event / delta class name -> part."""
+    final_methods: frozenset[str]
+    text_methods: frozenset[str]
+    drain_methods: frozenset[str]
+    neutral_methods: frozenset[str]
+    final_functions: frozenset[str]
+    text_iterables: frozenset[str]
+    renderers: tuple[Renderer, ...]
+    typed_lookups: frozenset[str]
+    clocks: frozenset[str]
+    accumulators: frozenset[str]
+    collectors: frozenset[str]
+    neutral_receivers: frozenset[str]
+    neutral_methods_of_receivers: frozenset[str]
+    """Logging methods: `logger.debug(chunk)` reaches no user."""
+    neutral_functions: frozenset[str]
+    pure: frozenset[str]
+    sync_limits: dict[str, int]
+    """Provider -> the largest max_tokens its SDK accepts without streaming."""
+
+
+@functools.cache
+def stream_consumers() -> StreamConsumers:
+    raw = data_table("stream_consumers")
+    parts: dict[str, str] = {}
+    event_types: dict[str, str] = {}
+    classes: dict[str, str] = {}
+    for part in ("text", "tool-calls", "thinking"):
+        entry = raw["parts"][part]
+        parts.update(dict.fromkeys(entry["names"], part))
+        event_types.update(dict.fromkeys(entry["event-types"], part))
+        classes.update(dict.fromkeys(entry["classes"], part))
+    parts.update(dict.fromkeys(raw["parts"]["metadata"]["names"], "metadata"))
+    final = raw["final-message"]
+    event_types.update(dict.fromkeys(final["event-types"], "final-message"))
+    renderers = raw["renderers"]
+    return StreamConsumers(
+        parts=parts,
+        event_types=event_types,
+        classes=classes,
+        final_methods=frozenset(final["methods"]),
+        text_methods=frozenset(final["text-methods"]),
+        drain_methods=frozenset(final["drain-methods"]),
+        neutral_methods=frozenset(final["neutral-methods"]),
+        final_functions=frozenset(final["functions"]),
+        text_iterables=frozenset(raw["text-iterables"]["names"]),
+        renderers=tuple(
+            Renderer(r["call"], r["library"], r.get("wrapper"), r.get("throttled-unless"))
+            for r in renderers["calls"]
+        ),
+        typed_lookups=frozenset(renderers["typed-lookups"]),
+        clocks=frozenset(raw["clocks"]["names"]),
+        accumulators=frozenset(raw["accumulators"]["names"]),
+        collectors=frozenset(raw["collectors"]["names"]),
+        neutral_receivers=frozenset(raw["neutral"]["receivers"]),
+        neutral_methods_of_receivers=frozenset(raw["neutral"]["methods"]),
+        neutral_functions=frozenset(raw["neutral"]["functions"]),
+        pure=frozenset(raw["pure"]["names"]),
+        sync_limits={e["provider"]: e["max-tokens"] for e in raw["sync-limits"]["limits"]},
+    )

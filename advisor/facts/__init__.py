@@ -9,6 +9,7 @@ them as dependencies.
 
 from __future__ import annotations
 
+from advisor.facts.python.consumption import StreamConsumptionDetector
 from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
 from advisor.facts.python.responses import ResponseDetector
@@ -29,7 +30,14 @@ SIZE_SNIFF_BYTES = 1 << 20
 
 def python_detectors() -> list[Detector]:
     """Fresh detector instances for one module (detectors may keep per-module state)."""
-    return [GraphDetector(), RouteDetector(), ResponseDetector(), LlmCallDetector()]
+    llm_calls = LlmCallDetector()
+    return [
+        GraphDetector(),
+        RouteDetector(),
+        ResponseDetector(),
+        llm_calls,
+        StreamConsumptionDetector(llm_calls),  # after llm_calls: reads what it found on a node
+    ]
 
 
 def module_name(path: str) -> str:

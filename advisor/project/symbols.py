@@ -10,7 +10,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Sequence
 
-from advisor.model import Export, Fact, FileSummary, FunctionInfo, LlmCall, RouteHandler
+from advisor.model import (
+    Export,
+    Fact,
+    FileSummary,
+    FunctionInfo,
+    LlmCall,
+    RouteHandler,
+    StreamConsumption,
+)
 from advisor.tables import client_classes, client_factories
 
 
@@ -110,7 +118,7 @@ def resolve_pending(summary: FileSummary, index: ProjectIndex) -> list[Fact]:
 
 
 def _resolve(candidate: Fact, export: Export, called: bool) -> Fact | None:
-    if isinstance(candidate, LlmCall):
+    if isinstance(candidate, LlmCall | StreamConsumption):
         wanted = "client-factory" if called else "client"
         if export.kind != wanted:
             return None
@@ -122,6 +130,8 @@ def _resolve(candidate: Fact, export: Export, called: bool) -> Fact | None:
             return None
         if sdk.sdk != candidate.sdk:
             return None
+        if isinstance(candidate, StreamConsumption):
+            return candidate
         return dataclasses.replace(
             candidate, client=export.target, is_async=candidate.is_async or is_async
         )

@@ -44,6 +44,11 @@ Trait = bool | None
 class LlmCallDetector:
     node_types: tuple[type[ast.AST], ...] = (ast.Call,)
 
+    def __init__(self) -> None:
+        self.latest: tuple[ast.Call, LlmCall | Pending] | None = None
+        """The last call that produced a fact or a pending fact: detectors that run after this
+        one on the same node (stream consumption) read it instead of resolving it again."""
+
     @cached_property
     def _method_names(self) -> frozenset[str]:
         """Last attribute of every known API: a cheap filter before any resolution."""
@@ -60,11 +65,13 @@ class LlmCallDetector:
             pending = _pending(func, node, context)
             if pending is not None:
                 context.module.pending.append(pending)
+                self.latest = (node, pending)
             return
         client, path = resolved
         fact = build_call(client, path, node, context)
         if fact is not None:
             context.facts.append(fact)
+            self.latest = (node, fact)
 
 
 def _resolve(func: ast.expr, scope: Scope) -> tuple[ClientRef, list[str]] | None:
