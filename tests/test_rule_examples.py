@@ -7,10 +7,14 @@ example (correct code that looks similar) must not be reported at all.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from advisor.engine import analyze_sources
 from advisor.policy.catalog import Example, Rule, load_catalog
-from advisor.policy.selftest import expected_lines, reported_lines
+from advisor.policy.selftest import EXAMPLE_FILES, expected_lines, reported_lines
+from advisor.settings import Settings
 
 CATALOG = load_catalog()
 
@@ -41,3 +45,14 @@ def test_documentation_code_blocks(rule: Rule) -> None:
     assert instead is not None, "the Use instead section needs a fenced code block"
     assert reported_lines(rule, shown, CATALOG), "the documented Example is not reported"
     assert reported_lines(rule, instead, CATALOG) == [], "the documented fix is reported"
+
+
+@pytest.mark.parametrize("rule", CATALOG.rules, ids=lambda r: r.code)
+def test_documented_fix_is_clean_under_every_rule(rule: Rule) -> None:
+    """Users copy the Use instead code: no rule of the catalog may report it."""
+    _, instead = rule.doc_examples()
+    assert instead is not None
+    settings = Settings(root=Path("/nonexistent-example-root"))
+    sources = {EXAMPLE_FILES[instead.language]: instead.code.encode("utf-8")}
+    findings = analyze_sources(sources, settings, CATALOG).findings
+    assert [(f.code, f.location.line) for f in findings] == []

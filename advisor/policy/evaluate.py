@@ -41,7 +41,8 @@ def evaluate(rules: Sequence[Rule], grouped: dict[str, list[Fact]]) -> list[Find
 
 
 def _reported_at(fact: Fact, trigger: Trigger) -> Evidence:
-    """The evidence a trigger names (`report-at`), keeping the fact's scope; else the fact's."""
+    """The evidence a trigger names (`report-at`), keeping the fact's scope and trail; else the
+    fact's own."""
     if trigger.report_at is None:
         return fact.evidence
     value: object = fact
@@ -49,4 +50,8 @@ def _reported_at(fact: Fact, trigger: Trigger) -> Evidence:
         value = getattr(value, name, None)
     if not isinstance(value, Evidence):
         return fact.evidence
-    return replace(value, scope=value.scope or fact.evidence.scope)
+    return replace(
+        value,
+        scope=value.scope or fact.evidence.scope,
+        trail=value.trail or fact.evidence.trail,  # how the fact's function is reached
+    )
