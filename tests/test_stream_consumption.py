@@ -463,3 +463,36 @@ def test_deeply_nested_consumers_do_not_crash() -> None:
     lines.append("    " * (depth + 2) + "x = " + " + ".join(["c.text"] * 300))
     fact = one("\n".join(lines) + "\n")
     assert fact.mode == "unknown"
+
+
+def test_a_stream_returned_by_a_helper_is_followed_to_its_callers() -> None:
+    fact = one(
+        """
+        def ask(messages):
+            return client.chat.completions.create(model="m", messages=messages, stream=True)
+
+        def page(messages):
+            full = ""
+            slot = st.empty()
+            for chunk in ask(messages):
+                full += chunk.choices[0].delta.content or ""
+                slot.markdown(full)
+        """
+    )
+    assert (fact.mode, fact.render, fact.render_throttled) == (
+        "forwarded",
+        "slot.markdown",
+        False,
+    )
+
+
+def test_a_returned_stream_that_other_modules_consume_is_not_judged() -> None:
+    assert (
+        consumptions(
+            """
+            def ask(messages):
+                return client.chat.completions.create(model="m", messages=messages, stream=True)
+            """
+        )
+        == []
+    )

@@ -301,7 +301,30 @@ class _Tracer:
             return self.argument_use(parent, node, scope, hops, steps, "structure")
         if isinstance(parent, ast.Compare | ast.BoolOp | ast.UnaryOp):
             return []  # `if stream is None`, `if not stream`
+        if isinstance(parent, ast.Return) and parent.value is node:
+            return self.returned(scope, hops, steps)
         return None
+
+    def returned(self, scope: Scope, hops: int, steps: int) -> list[_Site] | None:
+        """`def ask(...): return client.chat.completions.create(..., stream=True)`: the stream
+        is consumed wherever this module calls `ask` (and escapes if other modules do)."""
+        function = scope.node
+        if (
+            hops >= MAX_HOPS
+            or scope.parent is None
+            or not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        ):
+            return None
+        sites = _call_sites(function, scope.parent)
+        if not sites:
+            return None
+        found: list[_Site] = []
+        for call, where in sites:
+            uses = self.value_uses(call, where, hops + 1, steps + 1)
+            if uses is None:
+                return None
+            found.extend(uses)
+        return found
 
     def name_uses(
         self, name: str, scope: Scope, value: ast.AST, hops: int, steps: int
@@ -452,6 +475,33 @@ class _Tracer:
         if isinstance(parent, ast.Return | ast.Yield | ast.YieldFrom):
             return "forwarded"
         return "unknown"
+
+
+def _call_sites(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, defining: Scope
+) -> list[tuple[ast.Call, Scope]]:
+    """Calls of `function` by its name anywhere in its module, with the scope of each."""
+    key = ("call-sites", id(function))
+    cached = defining.memo.get(key)
+    if isinstance(cached, list):
+        return cached
+    module = defining.module_scope
+    sites: list[tuple[ast.Call, Scope]] = []
+    stack: list[tuple[ast.AST, Scope]] = [(module.node, module)]
+    while stack:
+        node, scope = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _SCOPES):
+                stack.append((child, scope.child(child)))
+                continue
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
+                binding = scope.single(child.func.id)
+                if binding is not None and binding.kind == "def" and binding.node is function:
+                    sites.append((child, scope))
+            stack.append((child, scope))
+    sites.sort(key=lambda site: (site[0].lineno, site[0].col_offset))
+    defining.memo[key] = sites
+    return sites
 
 
 def _loads(name: str, scope: Scope, depth: int) -> list[tuple[ast.Name, Scope]]:
