@@ -280,7 +280,13 @@ class Dependency(Fact):
     summary: ClassVar[str] = "A package version pinned in a requirements, pyproject or lock file."
     package: str = doc("Normalised distribution name (`flask-compress`).")
     version: str = doc("The exact version.")
-    manifest: str = doc("`requirements`, `pyproject`, `poetry.lock`, `uv.lock`, `Pipfile.lock`.")
+    manifest: str = doc(
+        "`requirements`, `pyproject`, `poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock`."
+    )
+    folder: str = doc(
+        "The folder whose code the pin applies to: the manifest's own folder (its parent for "
+        "files in a `requirements/` folder; the including file's for `-r` includes)."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
