@@ -271,7 +271,21 @@ class Middleware(Fact):
     summary: ClassVar[str] = "A compression middleware installed on an application."
     name: str = doc("Qualified class, or Django's dotted path.")
     library: str = doc("`starlette`, `django`, `flask-compress`, `brotli-asgi`, `litestar`.")
-    streams_option: bool | None = doc("Flask-Compress `COMPRESS_STREAMS` when set in code.")
+    app: str | None = doc(
+        "The application object it is installed on (module.name), when the code shows it."
+    )
+    streams_option: bool | None = doc(
+        "Flask-Compress `COMPRESS_STREAMS` when set literally in code; null when it is not set "
+        "(the library default applies)."
+    )
+    media_types: tuple[str, ...] | None = doc(
+        "Flask-Compress `COMPRESS_MIMETYPES` when set literally in code; null when it is not set."
+    )
+    config_known: bool = doc(
+        "False when the app's configuration is also loaded from elsewhere "
+        "(`app.config.from_object(...)`, files, the environment) or an option is computed at "
+        "run time, so the options that decide cannot all be seen."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from advisor.facts.manifests import summarize_manifest
 from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
+from advisor.facts.python.middleware import MiddlewareDetector
 from advisor.facts.python.responses import ResponseDetector
 from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
@@ -30,7 +31,13 @@ SIZE_SNIFF_BYTES = 1 << 20
 
 def python_detectors() -> list[Detector]:
     """Fresh detector instances for one module (detectors may keep per-module state)."""
-    return [GraphDetector(), RouteDetector(), ResponseDetector(), LlmCallDetector()]
+    return [
+        GraphDetector(),
+        RouteDetector(),
+        ResponseDetector(),
+        LlmCallDetector(),
+        MiddlewareDetector(),
+    ]
 
 
 def module_name(path: str) -> str:
