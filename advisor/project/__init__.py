@@ -32,7 +32,7 @@ def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
             facts.extend(resolve_pending(summary, index))
     graph = CallGraph(index, facts)
     enriched = [graph.enrich(fact) for fact in facts]
-    enriched.extend(buffering_facts(enriched))
+    enriched.extend(buffering_facts(enriched, index))
     return enriched
 
 

@@ -1,11 +1,289 @@
-"""Compression middleware that buffers the project's streams, in the versions installed."""
+"""Compression middleware that buffers the project's streams, in the versions installed.
+
+What a compression middleware does to a streamed body depends on its version (FACTS.md §2:
+Starlette's GZipMiddleware buffers every stream before 0.46.0 and every stream but SSE before
+1.5.0; Django's before 6.1; Flask-Compress never flushes), so a `buffering-middleware` fact needs
+three things to agree:
+
+- a `middleware` fact (where it is installed);
+- the installed version of its package, from the manifests that govern the middleware's
+  folder: the deepest folder above it with a pin of the package wins. A pin of another package
+  may imply a range (FastAPI pins Starlette); a range decides only when every version in it
+  behaves the same. Several pins (dev and prod files, a lock file forked by markers) must all
+  agree. Anything else is unknown, and unknown is no fact;
+- the streaming responses it wraps: those of its framework under that folder, and when the
+  folder holds several apps of the framework, only those reached from routes of the app it is
+  installed on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from advisor.model import Fact
+from advisor.model import (
+    BufferingMiddleware,
+    Dependency,
+    Fact,
+    Middleware,
+    ResponseConstruction,
+    RouteHandler,
+)
+from advisor.project.symbols import ProjectIndex
+from advisor.tables import (
+    Behaviour,
+    CompressionMiddleware,
+    compression_middleware,
+    implied_versions,
+)
+from advisor.versions import VersionRange, parse_version, within
 
 
-def buffering_facts(facts: Sequence[Fact]) -> list[Fact]:
-    return []
+@dataclass(frozen=True)
+class InstalledVersion:
+    """One piece of evidence of the versions that may be installed."""
+
+    versions: VersionRange
+    shown: str
+    """`0.45.3`, or `>=0.40.0,<0.46.0` for a range implied by another pin."""
+    source: str
+    """`uv.lock:120`, or `required by fastapi==0.115.0, requirements.txt:3`."""
+    folder: str
+
+
+def buffering_facts(facts: Sequence[Fact], index: ProjectIndex | None = None) -> list[Fact]:
+    middleware = [f for f in facts if isinstance(f, Middleware)]
+    if not middleware:
+        return []
+    pins: dict[str, list[Dependency]] = defaultdict(list)
+    for fact in facts:
+        if isinstance(fact, Dependency):
+            pins[fact.package].append(fact)
+    streams = [f for f in facts if isinstance(f, ResponseConstruction) and f.streams is True]
+    routes = [f for f in facts if isinstance(f, RouteHandler)]
+    found: list[Fact] = []
+    seen: set[tuple[str, str, str | None]] = set()
+    for fact in sorted(middleware, key=lambda f: _place(f)):
+        key = (fact.name, fact.evidence.location.path, fact.app)
+        if key in seen:
+            continue  # `MIDDLEWARE = [...]` and `MIDDLEWARE += [...]` in one settings file
+        seen.add(key)
+        entry = compression_middleware().get(fact.name)
+        if entry is None or all(b.buffers == "none" for b in entry.behaviours):
+            continue
+        installed = installed_versions(entry.package, _folder_of(fact), pins)
+        if not installed:
+            continue  # the version is unknown: FACTS.md cannot say what it does
+        wrapped = _wrapped_streams(fact, entry, installed[0].folder, streams, routes, index)
+        result = _buffered(fact, entry, installed, wrapped)
+        if result is not None:
+            found.append(result)
+    return found
+
+
+def installed_versions(
+    package: str, folder: str, pins: dict[str, list[Dependency]]
+) -> list[InstalledVersion]:
+    """What the manifests governing `folder` say about `package`; empty when nothing does."""
+    direct = _nearest(pins.get(package, ()), folder)
+    if direct:
+        parsed = [(version, pin) for pin in direct if (version := parse_version(pin.version))]
+        if len(parsed) != len(direct):
+            return []  # a pin we cannot read: the version is not known
+        parsed.sort(key=lambda item: (item[0].sort_key(), _place(item[1])))
+        return [
+            InstalledVersion(VersionRange.pinned(version), str(version), _at(pin), pin.folder)
+            for version, pin in parsed
+        ]
+    found: list[InstalledVersion] = []
+    for implied in implied_versions().get(package, ()):
+        for pin in _nearest(pins.get(implied.by, ()), folder):
+            version = parse_version(pin.version)
+            row = next(
+                (
+                    r
+                    for r in implied.ranges
+                    if version is not None
+                    and within(VersionRange.pinned(version), r.start, r.end) is True
+                ),
+                None,
+            )
+            if row is None:
+                return []  # a version of `by` the table does not cover: unknown
+            found.append(
+                InstalledVersion(
+                    row.requires,
+                    str(row.requires),
+                    f"required by {implied.by}=={pin.version}, {_at(pin)}",
+                    pin.folder,
+                )
+            )
+    return found
+
+
+def _nearest(pins: Iterable[Dependency], folder: str) -> list[Dependency]:
+    """The pins of the deepest manifest folder that contains `folder`."""
+    governing = [p for p in pins if _contains(p.folder, folder)]
+    if not governing:
+        return []
+    deepest = max(len(p.folder) for p in governing)
+    chosen = [p for p in governing if len(p.folder) == deepest]
+    return sorted(set(chosen), key=lambda p: _place(p))
+
+
+def _wrapped_streams(
+    fact: Middleware,
+    entry: CompressionMiddleware,
+    folder: str,
+    streams: Sequence[ResponseConstruction],
+    routes: Sequence[RouteHandler],
+    index: ProjectIndex | None,
+) -> list[ResponseConstruction]:
+    mine = [s for s in streams if s.library in entry.responses and _contains(folder, _folder_of(s))]
+    if not entry.apps or index is None:
+        return mine
+    apps = _apps_under(folder, entry, index)
+    if len(apps) <= 1:
+        return mine
+    # Several apps share the folder: count only streams served by the app with the middleware.
+    app = index.canonical(fact.app) if fact.app else None
+    if app is None or app not in apps:
+        return []
+    served = _endpoints_of(app, routes, index)
+    others = set().union(*(_endpoints_of(a, routes, index) for a in apps if a != app))
+    return [
+        s
+        for s in mine
+        if s.reach.endpoints
+        and set(s.reach.endpoints) <= served
+        and not set(s.reach.endpoints) & others
+    ]
+
+
+def _apps_under(folder: str, entry: CompressionMiddleware, index: ProjectIndex) -> set[str]:
+    apps = set()
+    for summary in index.summaries:
+        if summary.module is None or not _contains(folder, posixpath.dirname(summary.path)):
+            continue
+        for export in summary.module.exports:
+            if export.kind == "app" and export.target in entry.apps:
+                apps.add(export.symbol)
+    return apps
+
+
+def _endpoints_of(app: str, routes: Sequence[RouteHandler], index: ProjectIndex) -> set[str]:
+    """Endpoint labels of the routes on `app` and on routers mounted on it (transitively)."""
+    children: dict[str, set[str]] = defaultdict(set)
+    for summary in index.summaries:
+        if summary.module is None:
+            continue
+        for mount in summary.module.mounts:
+            parent = index.canonical(mount.parent) or mount.parent
+            children[parent].add(index.canonical(mount.child) or mount.child)
+    tree = {app}
+    stack = [app]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in tree:
+                tree.add(child)
+                stack.append(child)
+    labels = set()
+    for route in routes:
+        router = index.canonical(route.router) if route.router else None
+        if (router or route.router) in tree:
+            methods = ",".join(route.methods)
+            labels.add(f"{methods} {route.path}" if route.path else f"{methods} {route.handler}")
+    return labels
+
+
+def _buffered(
+    fact: Middleware,
+    entry: CompressionMiddleware,
+    installed: Sequence[InstalledVersion],
+    streams: Sequence[ResponseConstruction],
+) -> BufferingMiddleware | None:
+    behaviours: list[Behaviour] = []
+    for version in installed:
+        behaviour = _behaviour(entry, version.versions)
+        if behaviour is None:
+            return None  # a version the table does not cover, or a range across a boundary
+        behaviours.append(behaviour)
+    held = [s for s in streams if all(_holds_back(b, fact, entry, s) is True for b in behaviours)]
+    if not held:
+        return None
+    held.sort(key=_place)
+    example = held[0].evidence.location
+    versions = list(dict.fromkeys(v.shown for v in installed))
+    return BufferingMiddleware(
+        evidence=fact.evidence,
+        name=fact.name,
+        library=entry.package,
+        version=" and ".join(versions),
+        version_source="; ".join(dict.fromkeys(v.source for v in installed)),
+        media_types=tuple(sorted({s.media_type or "unspecified" for s in held})),
+        streams=len(held),
+        example=f"{example.path}:{example.line}",
+        reason="; ".join(dict.fromkeys(b.reason for b in behaviours)),
+    )
+
+
+def _behaviour(entry: CompressionMiddleware, versions: VersionRange) -> Behaviour | None:
+    for behaviour in entry.behaviours:
+        if within(versions, behaviour.start, behaviour.end) is True:
+            return behaviour
+    return None
+
+
+def _holds_back(
+    behaviour: Behaviour,
+    fact: Middleware,
+    entry: CompressionMiddleware,
+    stream: ResponseConstruction,
+) -> bool | None:
+    """Whether the middleware, behaving so, holds back this stream (None: cannot tell)."""
+    if behaviour.buffers == "none":
+        return False
+    if not stream.headers_known:
+        return None  # a header set out of sight (Content-Encoding) may make it skip the body
+    if entry.skips_encoded and any(h.name == "content-encoding" for h in stream.headers):
+        return False
+    if behaviour.buffers == "sync":
+        return None if stream.content_async is None else not stream.content_async
+    if not stream.media_type_known:
+        return None if behaviour.except_media_types or behaviour.buffers == "listed" else True
+    if behaviour.buffers == "all":
+        return stream.media_type not in behaviour.except_media_types
+    # `listed` (Flask-Compress): a 2xx stream whose media type is in the compressed list, with
+    # stream compression on.
+    if not fact.config_known:
+        return None
+    if behaviour.streams_option and fact.streams_option is False:
+        return False
+    if stream.status_code is None:
+        return None
+    if not 200 <= stream.status_code < 300:
+        return False
+    if stream.media_type is None:
+        return None  # the class's default mimetype: left unjudged
+    listed = fact.media_types if fact.media_types is not None else behaviour.media_types
+    return stream.media_type in (listed or ())
+
+
+def _contains(folder: str, inner: str) -> bool:
+    return folder == "" or inner == folder or inner.startswith(folder + "/")
+
+
+def _folder_of(fact: Fact) -> str:
+    return posixpath.dirname(fact.evidence.location.path)
+
+
+def _at(fact: Fact) -> str:
+    location = fact.evidence.location
+    return f"{location.path}:{location.line}"
+
+
+def _place(fact: Fact) -> tuple[str, int, int]:
+    location = fact.evidence.location
+    return (location.path, location.line, location.column)
