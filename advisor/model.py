@@ -304,6 +304,16 @@ class Dependency(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContentEncodingHook(Fact):
+    kind: ClassVar[str] = "content-encoding-hook"
+    summary: ClassVar[str] = (
+        "Code that sets `Content-Encoding` on a response it did not build (a middleware, an "
+        "`after_request` hook, a helper): compression middleware skips such responses."
+    )
+    value: str | None = doc("The value set, when it is a literal.")
+
+
+@dataclass(frozen=True, kw_only=True)
 class BufferingMiddleware(Fact):
     kind: ClassVar[str] = "buffering-middleware"
     summary: ClassVar[str] = (
@@ -427,6 +437,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         Middleware,
         Dependency,
         BufferingMiddleware,
+        ContentEncodingHook,
     )
 }
 

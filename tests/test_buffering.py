@@ -309,3 +309,43 @@ def test_non_buffering_middleware_needs_no_version() -> None:
         "fastapi.middleware.gzip import GZipMiddleware", "brotli_asgi import BrotliMiddleware"
     ).replace("GZipMiddleware", "BrotliMiddleware")
     assert not buffering({"main.py": source, "requirements.txt": "starlette==0.30.0\n"})
+
+
+def test_a_content_encoding_hook_in_the_folder_silences_it() -> None:
+    hook = """
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+
+    class NoCompressionForStreams(BaseHTTPMiddleware):
+        async def dispatch(self, request, call_next):
+            response = await call_next(request)
+            if request.url.path.startswith("/chat"):
+                response.headers["Content-Encoding"] = "identity"
+            return response
+    """
+    files = {"main.py": FASTAPI_TEXT, "requirements.txt": "starlette==0.41.3\n"}
+    assert buffering(files)
+    assert not buffering({**files, "hooks.py": hook})
+    assert buffering({**files, "other/hooks.py": hook, "other/requirements.txt": "x==1\n"})
+
+
+def test_a_subfolder_with_its_own_manifest_is_another_project() -> None:
+    views = """
+    from django.http import StreamingHttpResponse
+
+
+    def stream(request):
+        def gen():
+            yield "a"
+
+        return StreamingHttpResponse(gen(), content_type="text/plain")
+    """
+    files = {
+        "site/settings.py": 'MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware"]\n',
+        "requirements.txt": "Django==5.2.8\n",
+        "svc/views.py": views,
+    }
+    assert buffering(files)
+    # svc/ declares its own dependencies (ranges only): its streams are not the root site's
+    files["svc/pyproject.toml"] = '[project]\nname = "svc"\ndependencies = ["django>=5"]\n'
+    assert not buffering(files)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from advisor.facts import summarize_python
-from advisor.model import Middleware
+from advisor.model import ContentEncodingHook, Middleware
 from advisor.tables import compression_middleware, implied_versions
 from advisor.versions import parse_version
 
@@ -213,3 +213,45 @@ def test_litestar_config() -> None:
         "litestar",
         "litestar.config.compression.CompressionConfig",
     )
+
+
+def test_content_encoding_hooks() -> None:
+    summary = summarize_python(
+        "app/hooks.py",
+        textwrap.dedent(
+            """
+            from django.http import StreamingHttpResponse
+            from starlette.middleware.base import BaseHTTPMiddleware
+
+
+            class Identity(BaseHTTPMiddleware):
+                async def dispatch(self, request, call_next):
+                    response = await call_next(request)
+                    response.headers["Content-Encoding"] = "identity"
+                    return response
+
+
+            def process_response(request, response):
+                response["content-encoding"] = ""
+                response.headers.setdefault("Content-Encoding", KIND)
+                return response
+
+
+            def view(request):
+                response = StreamingHttpResponse(tokens())
+                response["Content-Encoding"] = "identity"
+                upstream = {"Content-Encoding": "gzip"}
+                upstream["Content-Encoding"] = "br"
+                response.cookies["Content-Encoding"] = "x"
+                return response
+            """
+        )
+        .lstrip("\n")
+        .encode(),
+    )
+    hooks = [f for f in summary.facts if isinstance(f, ContentEncodingHook)]
+    assert [(h.evidence.location.line, h.value) for h in hooks] == [
+        (8, "identity"),
+        (13, ""),
+        (14, None),
+    ]

@@ -11,9 +11,11 @@ three things to agree:
   may imply a range (FastAPI pins Starlette); a range decides only when every version in it
   behaves the same. Several pins (dev and prod files, a lock file forked by markers) must all
   agree. Anything else is unknown, and unknown is no fact;
-- the streaming responses it wraps: those of its framework under that folder, and when the
-  folder holds several apps of the framework, only those reached from routes of the app it is
-  installed on.
+- the streaming responses it wraps: those of its framework in the same project (files whose
+  deepest manifest folder is the middleware's), and when the project holds several apps of
+  the framework, only those reached from routes of the app it is installed on. Code in the
+  project that sets `Content-Encoding` on responses it did not build (a hook) may exempt any
+  of them, so then nothing is claimed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from advisor.facts.manifests import manifest_folder
 from advisor.model import (
     BufferingMiddleware,
+    ContentEncodingHook,
     Dependency,
     Fact,
     Middleware,
@@ -50,7 +54,6 @@ class InstalledVersion:
     """`0.45.3`, or `>=0.40.0,<0.46.0` for a range implied by another pin."""
     source: str
     """`uv.lock:120`, or `required by fastapi==0.115.0, requirements.txt:3`."""
-    folder: str
 
 
 def buffering_facts(facts: Sequence[Fact], index: ProjectIndex | None = None) -> list[Fact]:
@@ -62,7 +65,16 @@ def buffering_facts(facts: Sequence[Fact], index: ProjectIndex | None = None) ->
         if isinstance(fact, Dependency):
             pins[fact.package].append(fact)
     streams = [f for f in facts if isinstance(f, ResponseConstruction) and f.streams is True]
+    hooks = [f for f in facts if isinstance(f, ContentEncodingHook)]
     routes = [f for f in facts if isinstance(f, RouteHandler)]
+    projects = _Projects(
+        {p.folder for group in pins.values() for p in group}
+        | {
+            manifest_folder(s.path)
+            for s in (index.summaries if index is not None else ())
+            if s.language == "manifest"
+        }
+    )
     found: list[Fact] = []
     seen: set[tuple[str, str, str | None]] = set()
     for fact in sorted(middleware, key=lambda f: _place(f)):
@@ -76,7 +88,11 @@ def buffering_facts(facts: Sequence[Fact], index: ProjectIndex | None = None) ->
         installed = installed_versions(entry.package, _folder_of(fact), pins)
         if not installed:
             continue  # the version is unknown: FACTS.md cannot say what it does
-        wrapped = _wrapped_streams(fact, entry, installed[0].folder, streams, routes, index)
+        project = projects.of(fact)
+        if entry.skips_encoded and any(projects.of(h) == project for h in hooks):
+            continue  # some code sets Content-Encoding on responses: which ones is not known
+        mine = [s for s in streams if s.library in entry.responses and projects.of(s) == project]
+        wrapped = _served_by(fact, entry, mine, routes, index, projects)
         result = _buffered(fact, entry, installed, wrapped)
         if result is not None:
             found.append(result)
@@ -94,7 +110,7 @@ def installed_versions(
             return []  # a pin we cannot read: the version is not known
         parsed.sort(key=lambda item: (item[0].sort_key(), _place(item[1])))
         return [
-            InstalledVersion(VersionRange.pinned(version), str(version), _at(pin), pin.folder)
+            InstalledVersion(VersionRange.pinned(version), str(version), _at(pin))
             for version, pin in parsed
         ]
     found: list[InstalledVersion] = []
@@ -117,7 +133,6 @@ def installed_versions(
                     row.requires,
                     str(row.requires),
                     f"required by {implied.by}=={pin.version}, {_at(pin)}",
-                    pin.folder,
                 )
             )
     return found
@@ -133,21 +148,46 @@ def _nearest(pins: Iterable[Dependency], folder: str) -> list[Dependency]:
     return sorted(set(chosen), key=lambda p: _place(p))
 
 
-def _wrapped_streams(
+class _Projects:
+    """Which project a file belongs to: the deepest folder above it that has a manifest (a
+    monorepo's services each have their own), else the root."""
+
+    def __init__(self, folders: Iterable[str]) -> None:
+        self.folders = sorted(set(folders), key=len, reverse=True)
+        self._cache: dict[str, str] = {}
+
+    def of(self, fact: Fact) -> str:
+        return self.of_path(fact.evidence.location.path)
+
+    def of_path(self, path: str) -> str:
+        folder = posixpath.dirname(path)
+        if folder not in self._cache:
+            self._cache[folder] = next((f for f in self.folders if _contains(f, folder)), "")
+        return self._cache[folder]
+
+
+def _served_by(
     fact: Middleware,
     entry: CompressionMiddleware,
-    folder: str,
-    streams: Sequence[ResponseConstruction],
+    mine: list[ResponseConstruction],
     routes: Sequence[RouteHandler],
     index: ProjectIndex | None,
+    projects: _Projects,
 ) -> list[ResponseConstruction]:
-    mine = [s for s in streams if s.library in entry.responses and _contains(folder, _folder_of(s))]
+    """The streams of the project that go through the app the middleware is installed on."""
     if not entry.apps or index is None:
         return mine
-    apps = _apps_under(folder, entry, index)
+    project = projects.of(fact)
+    apps = {
+        export.symbol
+        for summary in index.summaries
+        if summary.module is not None and projects.of_path(summary.path) == project
+        for export in summary.module.exports
+        if export.kind == "app" and export.target in entry.apps
+    }
     if len(apps) <= 1:
         return mine
-    # Several apps share the folder: count only streams served by the app with the middleware.
+    # Several apps in the project: count only streams served by the app with the middleware.
     app = index.canonical(fact.app) if fact.app else None
     if app is None or app not in apps:
         return []
@@ -160,17 +200,6 @@ def _wrapped_streams(
         and set(s.reach.endpoints) <= served
         and not set(s.reach.endpoints) & others
     ]
-
-
-def _apps_under(folder: str, entry: CompressionMiddleware, index: ProjectIndex) -> set[str]:
-    apps = set()
-    for summary in index.summaries:
-        if summary.module is None or not _contains(folder, posixpath.dirname(summary.path)):
-            continue
-        for export in summary.module.exports:
-            if export.kind == "app" and export.target in entry.apps:
-                apps.add(export.symbol)
-    return apps
 
 
 def _endpoints_of(app: str, routes: Sequence[RouteHandler], index: ProjectIndex) -> set[str]:

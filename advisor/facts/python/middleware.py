@@ -12,6 +12,11 @@ The shapes (the class names are data, in advisor/data/middleware.yaml):
   elsewhere (`from_object`, `from_pyfile`, the environment), `config_known` is False;
 - Litestar: `CompressionConfig(...)`.
 
+Code that sets `Content-Encoding` on a response it did not build here (a middleware's
+`dispatch`, Django's `process_response`, an `after_request` hook) is a `content-encoding-hook`
+fact: compression middleware skips responses that already carry that header, and which
+responses such a hook touches cannot be told statically.
+
 Starlette's `minimum_size` is irrelevant for streams (a first body message with `more_body`
 is always compressed) and `exclude_content_types=` exists only from 1.5.0, where streams are
 flushed anyway; neither is recorded.
@@ -35,8 +40,13 @@ from advisor.facts.python.values import (
     walk_without_scopes,
 )
 from advisor.facts.python.walk import Context
-from advisor.model import Middleware
-from advisor.tables import CompressionMiddleware, compression_middleware, frameworks
+from advisor.model import ContentEncodingHook, Middleware
+from advisor.tables import (
+    CompressionMiddleware,
+    compression_middleware,
+    frameworks,
+    response_classes,
+)
 
 _MIDDLEWARE_WRAPPERS = frozenset(
     {"starlette.middleware.Middleware", "fastapi.middleware.Middleware"}
@@ -49,6 +59,7 @@ _CONFIG_LOADERS = frozenset(
 _CONFIG_MERGERS = frozenset({"update", "from_mapping", "setdefault"})
 _STREAMS = "COMPRESS_STREAMS"
 _MIMETYPES = "COMPRESS_MIMETYPES"
+_HEADER_SETTERS = frozenset({"setdefault", "__setitem__", "add", "set", "append"})
 _REGISTER = "COMPRESS_REGISTER"
 
 
@@ -71,7 +82,11 @@ class MiddlewareDetector:
     def visit(self, node: ast.AST, context: Context) -> None:
         if isinstance(node, ast.Call):
             self._call(node, context)
-        elif _settings_scope(context.scope):
+            _encoding_hook_call(node, context)
+            return
+        if isinstance(node, ast.Assign):
+            _encoding_hook_assignment(node, context)
+        if _settings_scope(context.scope):
             self._django_assignment(node, context)
 
     def finish(self, context: Context) -> None:
@@ -248,6 +263,56 @@ class MiddlewareDetector:
         entry = compression_middleware().get(literal.value)
         if entry is not None and entry.install == "django-setting":
             self._add(context, literal, literal.value, entry, app=None)
+
+
+def _encoding_hook_assignment(node: ast.Assign, context: Context) -> None:
+    """`response["Content-Encoding"] = ...` / `response.headers["Content-Encoding"] = ...`."""
+    for target in node.targets:
+        if isinstance(target, ast.Subscript) and _is_content_encoding(target.slice, context):
+            _encoding_hook(target.value, node, node.value, context)
+
+
+def _encoding_hook_call(node: ast.Call, context: Context) -> None:
+    """`response.headers.setdefault("Content-Encoding", ...)` and the like."""
+    func = node.func
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr in _HEADER_SETTERS
+        and node.args
+        and _is_content_encoding(node.args[0], context)
+    ):
+        _encoding_hook(func.value, node, node.args[1] if len(node.args) > 1 else None, context)
+
+
+def _is_content_encoding(key: ast.expr, context: Context) -> bool:
+    value = string(key, context.scope)
+    return isinstance(value, str) and value.lower() == "content-encoding"
+
+
+def _encoding_hook(
+    receiver: ast.expr, node: ast.AST, value: ast.expr | None, context: Context
+) -> None:
+    """A hook, unless the receiver is (the headers of) a response built right here: the
+    response detector records those headers on the response itself."""
+    owner = receiver.value if isinstance(receiver, ast.Attribute) else receiver
+    if isinstance(receiver, ast.Attribute) and receiver.attr != "headers":
+        return
+    if isinstance(owner, ast.Name):
+        binding = context.scope.single(owner.id)
+        built = binding.node if binding is not None and binding.kind == "value" else None
+        if isinstance(built, ast.Dict) or (
+            isinstance(built, ast.Call)
+            and (qualified_name(built.func, binding.scope) if binding else None)
+            in (*response_classes(), "dict")
+        ):
+            return  # a response built here (its headers are on the response fact) or a dict
+    literal = string(value, context.scope) if value is not None else None
+    context.facts.append(
+        ContentEncodingHook(
+            evidence=context.evidence(node),
+            value=literal if isinstance(literal, str) else None,
+        )
+    )
 
 
 @functools.cache
