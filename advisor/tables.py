@@ -460,3 +460,10 @@ def implied_versions() -> dict[str, tuple[ImpliedVersions, ...]]:
         implied = ImpliedVersions(raw["package"], raw["by"], tuple(ranges))
         found[implied.package] = (*found.get(implied.package, ()), implied)
     return found
+
+
+@functools.cache
+def token_stream_media_types() -> frozenset[str]:
+    """Media types of streams that carry model output as it is generated."""
+    extra = data_table("middleware")["token-streams"]["media-types"]
+    return spec_vocabulary().token_streams | frozenset(extra)

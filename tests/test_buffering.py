@@ -159,10 +159,14 @@ def test_unknown_headers_and_encoded_streams_do_not_count() -> None:
     @app.post("/c")
     async def c(kind: str):
         return StreamingResponse(tokens(), media_type=kind)
+
+
+    @app.post("/d")
+    async def d():
+        return StreamingResponse(tokens(), media_type="text/plain")
     """
-    assert not buffering({"main.py": source, "requirements.txt": "starlette==0.47.0\n"})
     (fact,) = buffering({"main.py": source, "requirements.txt": "starlette==0.45.0\n"})
-    assert fact.streams == 1  # /c: any media type is buffered before 0.46; /a and /b are not
+    assert (fact.streams, fact.example) == (1, "main.py:28")  # only /d is known to be held
 
 
 def test_several_apps_count_only_streams_of_the_app_with_the_middleware() -> None:
@@ -248,6 +252,8 @@ def test_django_versions_and_iterators() -> None:
 
 def test_flask_compress_versions_and_config() -> None:
     source = """
+    import json
+
     from flask import Flask, Response
     from flask_compress import Compress
 
@@ -256,7 +262,8 @@ def test_flask_compress_versions_and_config() -> None:
 
 
     def tokens():
-        yield from model_stream()
+        for chunk in model_stream():
+            yield json.dumps(chunk) + "\\n"
 
 
     @app.post("/text")
@@ -349,3 +356,38 @@ def test_a_subfolder_with_its_own_manifest_is_another_project() -> None:
     # svc/ declares its own dependencies (ranges only): its streams are not the root site's
     files["svc/pyproject.toml"] = '[project]\nname = "svc"\ndependencies = ["django>=5"]\n'
     assert not buffering(files)
+
+
+def test_file_downloads_are_not_token_streams() -> None:
+    source = """
+    import io
+
+    from fastapi import FastAPI
+    from fastapi.middleware.gzip import GZipMiddleware
+    from fastapi.responses import StreamingResponse
+
+    app = FastAPI()
+    app.add_middleware(GZipMiddleware)
+
+
+    @app.get("/export.csv")
+    async def export():
+        return StreamingResponse(rows(), media_type="text/csv")
+
+
+    @app.get("/report.xlsx")
+    async def report():
+        data = io.BytesIO(build())
+        return StreamingResponse(data, media_type="application/vnd.ms-excel")
+
+
+    @app.post("/raw")
+    async def raw(prompt: str):
+        async def frames():
+            async for token in model(prompt):
+                yield f"data: {token}\\n\\n"
+
+        return StreamingResponse(frames())
+    """
+    (fact,) = buffering({"main.py": source, "requirements.txt": "starlette==0.45.0\n"})
+    assert (fact.streams, fact.media_types, fact.example) == (1, ("unspecified",), "main.py:28")

@@ -41,6 +41,7 @@ from advisor.tables import (
     CompressionMiddleware,
     compression_middleware,
     implied_versions,
+    token_stream_media_types,
 )
 from advisor.versions import VersionRange, parse_version, within
 
@@ -272,7 +273,7 @@ def _holds_back(
     stream: ResponseConstruction,
 ) -> bool | None:
     """Whether the middleware, behaving so, holds back this stream (None: cannot tell)."""
-    if behaviour.buffers == "none":
+    if behaviour.buffers == "none" or not _carries_output(stream):
         return False
     if not stream.headers_known:
         return None  # a header set out of sight (Content-Encoding) may make it skip the body
@@ -298,6 +299,14 @@ def _holds_back(
         return None  # the class's default mimetype: left unjudged
     listed = fact.media_types if fact.media_types is not None else behaviour.media_types
     return stream.media_type in (listed or ())
+
+
+def _carries_output(stream: ResponseConstruction) -> bool:
+    """A token stream (SSE, NDJSON, text/plain, ...), or one whose generator is seen writing
+    frames or calling a model; not a file download or a CSV export."""
+    if stream.media_type in token_stream_media_types():
+        return True
+    return stream.frames is not None or stream.multi_step is not None
 
 
 def _contains(folder: str, inner: str) -> bool:
