@@ -282,9 +282,10 @@ class Middleware(Fact):
         "Flask-Compress `COMPRESS_MIMETYPES` when set literally in code; null when it is not set."
     )
     config_known: bool = doc(
-        "False when the app's configuration is also loaded from elsewhere "
-        "(`app.config.from_object(...)`, files, the environment) or an option is computed at "
-        "run time, so the options that decide cannot all be seen."
+        "False when the options that decide cannot all be seen: the app is built in another "
+        "module (passed in, imported), its configuration is also loaded from elsewhere "
+        "(`app.config.from_object(...)`, files, the environment), or an option is computed at "
+        "run time."
     )
 
 

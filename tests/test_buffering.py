@@ -120,7 +120,7 @@ def test_agreeing_pins_are_all_named() -> None:
         }
     )
     assert fact.version == "0.41.3 and 0.45.3"
-    assert fact.version_source == "requirements.txt:1; requirements-dev.txt:1"
+    assert fact.version_source == "requirements.txt:1 and requirements-dev.txt:1"
 
 
 def test_streams_of_another_project_folder_do_not_count() -> None:

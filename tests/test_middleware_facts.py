@@ -255,3 +255,40 @@ def test_content_encoding_hooks() -> None:
         (13, ""),
         (14, None),
     ]
+
+
+def test_flask_compress_mimetypes_set_after_installing_are_unknown() -> None:
+    (found,) = middleware(
+        """
+        from flask import Flask
+        from flask_compress import Compress
+
+        app = Flask(__name__)
+        Compress(app)
+        app.config["COMPRESS_MIMETYPES"] = ["text/event-stream"]
+        """
+    )
+    assert (found.media_types, found.config_known) == (None, False)
+
+
+def test_flask_compress_on_an_app_built_elsewhere_has_unknown_config() -> None:
+    found = middleware(
+        """
+        from flask_compress import Compress
+
+        from .factory import app
+
+
+        def init_app(flask_app):
+            Compress(flask_app)
+
+
+        Compress(app)
+        Compress(make_app())
+        """
+    )
+    assert [(f.evidence.location.line, f.config_known) for f in found] == [
+        (7, False),
+        (10, False),
+        (11, False),
+    ]

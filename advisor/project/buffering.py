@@ -53,8 +53,10 @@ class InstalledVersion:
     versions: VersionRange
     shown: str
     """`0.45.3`, or `>=0.40.0,<0.46.0` for a range implied by another pin."""
-    source: str
-    """`uv.lock:120`, or `required by fastapi==0.115.0, requirements.txt:3`."""
+    at: str
+    """Where the pin is written: `uv.lock:120`."""
+    via: str = ""
+    """`required by fastapi==0.115.0` for a range implied by another package's pin."""
 
 
 def buffering_facts(facts: Sequence[Fact], index: ProjectIndex | None = None) -> list[Fact]:
@@ -133,7 +135,8 @@ def installed_versions(
                 InstalledVersion(
                     row.requires,
                     str(row.requires),
-                    f"required by {implied.by}=={pin.version}, {_at(pin)}",
+                    _at(pin),
+                    f"required by {implied.by}=={pin.version}",
                 )
             )
     return found
@@ -251,12 +254,25 @@ def _buffered(
         name=fact.name,
         library=entry.package,
         version=" and ".join(versions),
-        version_source="; ".join(dict.fromkeys(v.source for v in installed)),
+        version_source=_sources(installed),
         media_types=tuple(sorted({s.media_type or "unspecified" for s in held})),
         streams=len(held),
         example=f"{example.path}:{example.line}",
         reason="; ".join(dict.fromkeys(b.reason for b in behaviours)),
     )
+
+
+def _sources(installed: Sequence[InstalledVersion]) -> str:
+    """`requirements.txt:3 and requirements-dev.txt:3`, or `required by fastapi==0.115.8,
+    requirements.txt:11`, one group per implying pin."""
+    places: dict[str, list[str]] = {}
+    for version in installed:
+        places.setdefault(version.via, []).append(version.at)
+    groups = []
+    for via, ats in places.items():
+        where = " and ".join(dict.fromkeys(ats))
+        groups.append(f"{via}, {where}" if via else where)
+    return "; ".join(groups)
 
 
 def _behaviour(entry: CompressionMiddleware, versions: VersionRange) -> Behaviour | None:

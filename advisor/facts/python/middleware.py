@@ -178,7 +178,7 @@ class MiddlewareDetector:
         context: Context,
     ) -> None:
         scope = context.scope
-        config = self._config_of(app, context)
+        config = self._config_of(app, found[1], context)
         streams: bool | None = None
         media_types: tuple[str, ...] | None = None
         known = config.known
@@ -195,8 +195,13 @@ class MiddlewareDetector:
             else:
                 streams = bool(value)
         if _MIMETYPES in config.values:
-            listed = _string_list(config.values[_MIMETYPES], config.scopes[_MIMETYPES])
-            if listed is None:
+            value, value_scope = config.values[_MIMETYPES], config.scopes[_MIMETYPES]
+            listed = _string_list(value, value_scope)
+            if value_scope.node is scope.node and value.lineno > node.lineno:
+                # Set after installing: newer versions copy the list when installed, older
+                # ones read it per request, so which list applies depends on the version.
+                known = False
+            elif listed is None:
                 known = False
             elif not listed:
                 return  # an empty list: Flask-Compress does not register itself
@@ -212,10 +217,20 @@ class MiddlewareDetector:
             config_known=known,
         )
 
-    def _config_of(self, app: ast.expr, context: Context) -> _Config:
+    def _config_of(self, app: ast.expr, entry: CompressionMiddleware, context: Context) -> _Config:
         """The configuration the module gives this app (`app.config[...] = ...`): operations
-        on the same name bound in the same scope."""
+        on the same name bound in the same scope. Only an app built here (`Flask(...)`) has a
+        configuration we can see whole; one handed in (a parameter, an import, a factory's
+        result) may have been configured anywhere."""
         if not isinstance(app, ast.Name):
+            return _Config(known=False)
+        binding = context.scope.single(app.id)
+        built = binding.node if binding is not None and binding.kind == "value" else None
+        if not (
+            isinstance(built, ast.Call)
+            and binding is not None
+            and qualified_name(built.func, binding.scope) in entry.apps
+        ):
             return _Config(known=False)
         if self._configs is None:
             self._configs = _collect_configs(context.scope.module_scope)
