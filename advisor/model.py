@@ -323,9 +323,18 @@ class BufferingMiddleware(Fact):
     )
     name: str = doc("The middleware.")
     library: str = doc("Its library.")
-    version: str = doc("The installed version of the library.")
-    version_source: str = doc("Where the version comes from (file and line).")
-    media_types: tuple[str, ...] = doc("Media types of the project's streams it buffers.")
+    version: str = doc(
+        "The installed version of the library, or the range another pin implies "
+        "(`>=0.40.0,<0.46.0` for a pinned FastAPI); several when the manifests agree."
+    )
+    version_source: str = doc(
+        "Where the version comes from (file and line; `required by fastapi==0.115.8, ...` "
+        "for an implied range)."
+    )
+    media_types: tuple[str, ...] = doc(
+        "Media types of the project's streams it buffers (`no media type` for a stream sent "
+        "without Content-Type)."
+    )
     streams: int = doc("How many streaming responses of the project it buffers.")
     example: str = doc("One of them (file:line).")
     reason: str = doc("What the library does in that version (FACTS.md).")

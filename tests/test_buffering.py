@@ -390,4 +390,4 @@ def test_file_downloads_are_not_token_streams() -> None:
         return StreamingResponse(frames())
     """
     (fact,) = buffering({"main.py": source, "requirements.txt": "starlette==0.45.0\n"})
-    assert (fact.streams, fact.media_types, fact.example) == (1, ("unspecified",), "main.py:28")
+    assert (fact.streams, fact.media_types, fact.example) == (1, ("no media type",), "main.py:28")

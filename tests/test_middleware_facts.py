@@ -292,3 +292,24 @@ def test_flask_compress_on_an_app_built_elsewhere_has_unknown_config() -> None:
         (10, False),
         (11, False),
     ]
+
+
+def test_a_response_name_bound_in_several_branches_is_not_a_hook() -> None:
+    summary = summarize_python(
+        "app/views.py",
+        textwrap.dedent(
+            """
+            from django.http import HttpResponse, StreamingHttpResponse
+
+
+            def proxy(request, upstream):
+                if upstream.is_stream:
+                    response = StreamingHttpResponse(upstream.iter(), content_type="text/event-stream")
+                    response["Content-Encoding"] = "identity"
+                else:
+                    response = HttpResponse(upstream.body)
+                return response
+            """
+        ).encode(),
+    )
+    assert not [f for f in summary.facts if isinstance(f, ContentEncodingHook)]

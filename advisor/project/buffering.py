@@ -255,7 +255,7 @@ def _buffered(
         library=entry.package,
         version=" and ".join(versions),
         version_source=_sources(installed),
-        media_types=tuple(sorted({s.media_type or "unspecified" for s in held})),
+        media_types=tuple(sorted({s.media_type or "no media type" for s in held})),
         streams=len(held),
         example=f"{example.path}:{example.line}",
         reason="; ".join(dict.fromkeys(b.reason for b in behaviours)),

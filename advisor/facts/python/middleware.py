@@ -313,14 +313,15 @@ def _encoding_hook(
     if isinstance(receiver, ast.Attribute) and receiver.attr != "headers":
         return
     if isinstance(owner, ast.Name):
-        binding = context.scope.single(owner.id)
-        built = binding.node if binding is not None and binding.kind == "value" else None
-        if isinstance(built, ast.Dict) or (
-            isinstance(built, ast.Call)
-            and (qualified_name(built.func, binding.scope) if binding else None)
-            in (*response_classes(), "dict")
-        ):
-            return  # a response built here (its headers are on the response fact) or a dict
+        for binding in context.scope.lookup(owner.id):
+            built = binding.node if binding.kind == "value" else None
+            if isinstance(built, ast.Dict) or (
+                isinstance(built, ast.Call)
+                and qualified_name(built.func, binding.scope) in (*response_classes(), "dict")
+            ):
+                # A response built here (the response detector follows every use of the name,
+                # so the header is on that response's fact), or a plain dict of headers.
+                return
     literal = string(value, context.scope) if value is not None else None
     context.facts.append(
         ContentEncodingHook(
