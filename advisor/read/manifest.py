@@ -33,6 +33,8 @@ LOCK_FILES = {
 REQUIREMENTS_FOLDER = "requirements"
 
 _NAME = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$")
+_TOML_KEY = re.compile(r"""^\s*["']?([A-Za-z0-9._-]+)["']?\s*=""")
+_JSON_KEY = re.compile(r'^\s*"([^"]+)"\s*:')
 _INCLUDE = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s*)(\S+)$")
 
 
@@ -180,19 +182,24 @@ def _pyproject_pins(document: Mapping[str, Any], lines: list[str]) -> Iterator[P
     if isinstance(project, dict):
         dependencies = project.get("dependencies")
         if isinstance(dependencies, list):
+            start = _line_of(lines, r"^\s*dependencies\s*=") or 1
+            cursor = start
             for item in dependencies:
                 if not isinstance(item, str):
                     continue
                 found = parse_requirement(item)
                 if found is not None:
-                    line = _line_of(lines, re.escape(item)) or _line_of(lines, r"^\s*dependencies")
-                    yield Pin(found[0], found[1], line or 1, item)
+                    # Items are written in order: search on from the previous one.
+                    line = _line_containing(lines, item, cursor)
+                    cursor = line or cursor
+                    yield Pin(found[0], found[1], line or start, item)
     tool = document.get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
     if not isinstance(dependencies, dict):
         return
     section = _line_of(lines, r"^\s*\[tool\.poetry\.dependencies\]") or 1
+    keys = _key_lines(lines, _TOML_KEY, section)
     for name, value in dependencies.items():
         if not isinstance(name, str) or name.lower() == "python":
             continue
@@ -207,7 +214,7 @@ def _pyproject_pins(document: Mapping[str, Any], lines: list[str]) -> Iterator[P
         version = exact_version(spec if spec[:1] in "=<>!~^" else f"=={spec}")
         if version is None:
             continue
-        line = _line_of(lines, rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=", section) or section
+        line = keys.get(name, section)
         yield Pin(normalize_name(name), version.text, line, _text(lines, line))
 
 
@@ -240,6 +247,7 @@ def _pipfile_lock_pins(document: Mapping[str, Any], lines: list[str]) -> Iterato
         if not isinstance(packages, dict):
             continue
         start = _line_of(lines, rf'^\s*"{section}"\s*:') or 1
+        keys = _key_lines(lines, _JSON_KEY, start)
         for name, entry in packages.items():
             if not isinstance(name, str) or not isinstance(entry, dict):
                 continue
@@ -247,7 +255,7 @@ def _pipfile_lock_pins(document: Mapping[str, Any], lines: list[str]) -> Iterato
             version = exact_version(spec) if isinstance(spec, str) else None
             if version is None:
                 continue
-            line = _line_of(lines, rf'^\s*"{re.escape(name)}"\s*:', start) or start
+            line = keys.get(name, start)
             yield Pin(normalize_name(name), version.text, line, _text(lines, line))
 
 
@@ -257,6 +265,23 @@ def _line_of(lines: list[str], pattern: str, start: int = 1, end: int | None = N
     stop = len(lines) if end is None else min(end - 1, len(lines))
     for number in range(max(start, 1), stop + 1):
         if compiled.search(lines[number - 1]):
+            return number
+    return None
+
+
+def _key_lines(lines: list[str], pattern: re.Pattern[str], start: int) -> dict[str, int]:
+    """The first line at or after `start` where each key is written (one pass)."""
+    found: dict[str, int] = {}
+    for number in range(max(start, 1), len(lines) + 1):
+        match = pattern.match(lines[number - 1])
+        if match is not None:
+            found.setdefault(match.group(1), number)
+    return found
+
+
+def _line_containing(lines: list[str], text: str, start: int) -> int | None:
+    for number in range(max(start, 1), len(lines) + 1):
+        if text in lines[number - 1]:
             return number
     return None
 
