@@ -100,6 +100,27 @@ def test_count_example_media_types_and_source() -> None:
             False,
         ),
         ({"requirements.txt": "fastapi==0.110.0\nstarlette==1.6.0\n"}, False),
+        (
+            {
+                "requirements.txt": "starlette==0.45.0\n",
+                "svc/requirements.txt": "fastapi==0.110.0\n",
+            },
+            True,
+        ),
+        (
+            {
+                "requirements.txt": "starlette==1.6.0\n",
+                "svc/requirements.txt": "fastapi==0.110.0\n",
+            },
+            False,
+        ),
+        (
+            {
+                "requirements.txt": "fastapi==0.110.0\n",
+                "svc/requirements.txt": "starlette==1.6.0\n",
+            },
+            False,
+        ),
         ({"requirements.txt": "fastapi==0.110.0\n"}, True),
         ({"requirements.txt": "fastapi==0.150.0\n"}, False),
         ({"requirements.txt": "fastapi==0.1.12\n"}, False),

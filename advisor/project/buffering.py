@@ -105,20 +105,29 @@ def buffering_facts(facts: Sequence[Fact], index: ProjectIndex | None = None) ->
 def installed_versions(
     package: str, folder: str, pins: dict[str, list[Dependency]]
 ) -> list[InstalledVersion]:
-    """What the manifests governing `folder` say about `package`; empty when nothing does."""
+    """What the manifests governing `folder` say about `package`; empty when nothing does.
+
+    The package's own pins win over a range implied by another package's pin (a lock file
+    names Starlette itself), unless the implying pin is written in a deeper folder: then both
+    count, and must agree.
+    """
     direct = _nearest(pins.get(package, ()), folder)
+    found: list[InstalledVersion] = []
     if direct:
         parsed = [(version, pin) for pin in direct if (version := parse_version(pin.version))]
         if len(parsed) != len(direct):
             return []  # a pin we cannot read: the version is not known
         parsed.sort(key=lambda item: (item[0].sort_key(), _place(item[1])))
-        return [
+        found = [
             InstalledVersion(VersionRange.pinned(version), str(version), _at(pin))
             for version, pin in parsed
         ]
-    found: list[InstalledVersion] = []
+    depth = len(direct[0].folder) if direct else -1
     for implied in implied_versions().get(package, ()):
-        for pin in _nearest(pins.get(implied.by, ()), folder):
+        by_pins = _nearest(pins.get(implied.by, ()), folder)
+        if not by_pins or len(by_pins[0].folder) <= depth:
+            continue
+        for pin in by_pins:
             version = parse_version(pin.version)
             row = next(
                 (
