@@ -2,8 +2,10 @@
 
 Python files by extension; YAML and JSON files are only *candidates*: whether one is an OpenAPI
 document is decided from its text by the reader (a top-level `openapi`/`swagger` key), never by
-its name. Walks are sorted (deterministic output) and prune excluded folders before entering
-them, which is where most of the time of a large repository goes.
+its name. Dependency manifests (requirements files, pyproject.toml, lock files) are the
+opposite: recognised by name alone, and read only for the versions they pin. Walks are sorted
+(deterministic output) and prune excluded folders before entering them, which is where most of
+the time of a large repository goes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pathspec
 
 from advisor.errors import UsageError
+from advisor.read.manifest import manifest_kind
 from advisor.settings import Settings
 
 PYTHON_SUFFIXES = frozenset({".py"})
@@ -29,7 +32,7 @@ class SourceFile:
     rel: str
     """Path relative to the project root, in POSIX form (absolute if outside the root)."""
     language: str
-    """`python` or `data` (a YAML/JSON file that may be a spec)."""
+    """`python`, `data` (a YAML/JSON file that may be a spec) or `manifest`."""
 
 
 def language_of(path: Path) -> str | None:
@@ -38,6 +41,8 @@ def language_of(path: Path) -> str | None:
         return "python"
     if suffix in DATA_SUFFIXES:
         return "data"
+    if manifest_kind(path.as_posix()) is not None:
+        return "manifest"
     return None
 
 

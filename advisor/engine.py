@@ -27,7 +27,8 @@ from advisor.settings import Settings
 class Result:
     findings: tuple[Finding, ...]
     files: tuple[str, ...]
-    """Files that were analysed (Python modules and specs), relative to the root."""
+    """Files that were analysed (Python modules and specs), relative to the root; the
+    dependency manifests consulted for versions are in `summaries` only."""
     rules: tuple[Rule, ...]
     """Rules that ran."""
     settings: Settings
@@ -121,7 +122,8 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
     findings = finalize(raw, summaries, settings)
     return Result(
         findings=tuple(findings),
-        files=tuple(sorted(s.path for s in summaries)),
+        # Manifests are consulted for versions, not linted: they are not counted as analysed.
+        files=tuple(sorted(s.path for s in summaries if s.language != "manifest")),
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),

@@ -388,7 +388,22 @@ class Middleware(Fact):
     summary: ClassVar[str] = "A compression middleware installed on an application."
     name: str = doc("Qualified class, or Django's dotted path.")
     library: str = doc("`starlette`, `django`, `flask-compress`, `brotli-asgi`, `litestar`.")
-    streams_option: bool | None = doc("Flask-Compress `COMPRESS_STREAMS` when set in code.")
+    app: str | None = doc(
+        "The application object it is installed on (module.name), when the code shows it."
+    )
+    streams_option: bool | None = doc(
+        "Flask-Compress `COMPRESS_STREAMS` when set literally in code; null when it is not set "
+        "(the library default applies)."
+    )
+    media_types: tuple[str, ...] | None = doc(
+        "Flask-Compress `COMPRESS_MIMETYPES` when set literally in code; null when it is not set."
+    )
+    config_known: bool = doc(
+        "False when the options that decide cannot all be seen: the app is built in another "
+        "module (passed in, imported), its configuration is also loaded from elsewhere "
+        "(`app.config.from_object(...)`, files, the environment), or an option is computed at "
+        "run time."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -397,7 +412,23 @@ class Dependency(Fact):
     summary: ClassVar[str] = "A package version pinned in a requirements, pyproject or lock file."
     package: str = doc("Normalised distribution name (`flask-compress`).")
     version: str = doc("The exact version.")
-    manifest: str = doc("`requirements`, `pyproject`, `poetry.lock`, `uv.lock`, `Pipfile.lock`.")
+    manifest: str = doc(
+        "`requirements`, `pyproject`, `poetry.lock`, `uv.lock`, `pdm.lock`, `Pipfile.lock`."
+    )
+    folder: str = doc(
+        "The folder whose code the pin applies to: the manifest's own folder (its parent for "
+        "files in a `requirements/` folder; the including file's for `-r` includes)."
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentEncodingHook(Fact):
+    kind: ClassVar[str] = "content-encoding-hook"
+    summary: ClassVar[str] = (
+        "Code that sets `Content-Encoding` on a response it did not build (a middleware, an "
+        "`after_request` hook, a helper): compression middleware skips such responses."
+    )
+    value: str | None = doc("The value set, when it is a literal.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -409,9 +440,18 @@ class BufferingMiddleware(Fact):
     )
     name: str = doc("The middleware.")
     library: str = doc("Its library.")
-    version: str = doc("The installed version of the library.")
-    version_source: str = doc("Where the version comes from (file and line).")
-    media_types: tuple[str, ...] = doc("Media types of the project's streams it buffers.")
+    version: str = doc(
+        "The installed version of the library, or the range another pin implies "
+        "(`>=0.40.0,<0.46.0` for a pinned FastAPI); several when the manifests agree."
+    )
+    version_source: str = doc(
+        "Where the version comes from (file and line; `required by fastapi==0.115.8, ...` "
+        "for an implied range)."
+    )
+    media_types: tuple[str, ...] = doc(
+        "Media types of the project's streams it buffers (`no media type` for a stream sent "
+        "without Content-Type)."
+    )
     streams: int = doc("How many streaming responses of the project it buffers.")
     example: str = doc("One of them (file:line).")
     reason: str = doc("What the library does in that version (FACTS.md).")
@@ -525,6 +565,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         Middleware,
         Dependency,
         BufferingMiddleware,
+        ContentEncodingHook,
     )
 }
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.resources import data_table
+from advisor.versions import Version, VersionRange, parse_specifier, parse_version
 
 
 @dataclass(frozen=True)
@@ -552,3 +553,115 @@ def stream_consumers() -> StreamConsumers:
         pure=frozenset(raw["pure"]["names"]),
         sync_limits={e["provider"]: e["max-tokens"] for e in raw["sync-limits"]["limits"]},
     )
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What a compression middleware does to streamed bodies in versions [start, end)."""
+
+    start: Version | None
+    end: Version | None
+    buffers: str
+    """`all`, `sync` (synchronous iterators only), `listed` (media types in the list), `none`."""
+    except_media_types: frozenset[str]
+    media_types: frozenset[str] | None
+    streams_option: bool
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CompressionMiddleware:
+    library: str
+    package: str
+    install: str
+    names: tuple[str, ...]
+    responses: frozenset[str]
+    apps: frozenset[str]
+    skips_encoded: bool
+    behaviours: tuple[Behaviour, ...]
+
+
+def _version(raw: str | None) -> Version | None:
+    if raw is None:
+        return None
+    parsed = parse_version(raw)
+    if parsed is None:
+        raise RuntimeError(f"advisor/data/middleware.yaml: invalid version {raw!r}")
+    return parsed
+
+
+@functools.cache
+def compression_middleware() -> dict[str, CompressionMiddleware]:
+    """Compression middleware by every qualified name (or Django dotted path) it has."""
+    index: dict[str, CompressionMiddleware] = {}
+    for raw in data_table("middleware")["middleware"]:
+        entry = CompressionMiddleware(
+            library=raw["library"],
+            package=raw["package"],
+            install=raw["install"],
+            names=tuple(raw["names"]),
+            responses=frozenset(raw["responses"]),
+            apps=frozenset(raw.get("apps", ())),
+            skips_encoded="skips-encoded" in raw,
+            behaviours=tuple(
+                Behaviour(
+                    start=_version(b.get("from")),
+                    end=_version(b.get("until")),
+                    buffers=b["buffers"],
+                    except_media_types=frozenset(b.get("except-media-types", ())),
+                    media_types=frozenset(b["media-types"]) if "media-types" in b else None,
+                    streams_option=bool(b.get("streams-option", False)),
+                    reason=" ".join(b["reason"].split()),
+                    source=b["source"],
+                )
+                for b in raw["versions"]
+            ),
+        )
+        for name in entry.names:
+            index[name] = entry
+    return index
+
+
+@dataclass(frozen=True)
+class ImpliedRange:
+    start: Version
+    end: Version
+    requires: VersionRange
+    text: str
+    """The requirement as written (`>=0.40.0,<0.46.0`)."""
+
+
+@dataclass(frozen=True)
+class ImpliedVersions:
+    """The versions of `package` that each version of `by` requires."""
+
+    package: str
+    by: str
+    ranges: tuple[ImpliedRange, ...]
+
+
+@functools.cache
+def implied_versions() -> dict[str, tuple[ImpliedVersions, ...]]:
+    """By the package whose version is implied."""
+    found: dict[str, tuple[ImpliedVersions, ...]] = {}
+    for raw in data_table("middleware")["implied-versions"]:
+        rows = raw["ranges"]
+        ranges = []
+        for index, row in enumerate(rows):
+            requires = parse_specifier(row["requires"])
+            start = _version(row["from"])
+            end = _version(rows[index + 1]["from"] if index + 1 < len(rows) else raw["until"])
+            if requires is None or start is None or end is None:
+                raise RuntimeError(f"advisor/data/middleware.yaml: bad row {row!r}")
+            ranges.append(ImpliedRange(start, end, requires, row["requires"]))
+        implied = ImpliedVersions(raw["package"], raw["by"], tuple(ranges))
+        found[implied.package] = (*found.get(implied.package, ()), implied)
+    return found
+
+
+@functools.cache
+def token_stream_media_types() -> frozenset[str]:
+    """Media types of streams that carry model output as it is generated."""
+    extra = data_table("middleware")["token-streams"]["media-types"]
+    return spec_vocabulary().token_streams | frozenset(extra)

@@ -9,9 +9,11 @@ them as dependencies.
 
 from __future__ import annotations
 
+from advisor.facts.manifests import summarize_manifest
 from advisor.facts.python.consumption import StreamConsumptionDetector
 from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
+from advisor.facts.python.middleware import MiddlewareDetector
 from advisor.facts.python.responses import ResponseDetector
 from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
@@ -37,6 +39,7 @@ def python_detectors() -> list[Detector]:
         ResponseDetector(),
         llm_calls,
         StreamConsumptionDetector(llm_calls),  # after llm_calls: reads what it found on a node
+        MiddlewareDetector(),
     ]
 
 
@@ -67,6 +70,8 @@ def summarize(
         return _too_large(path, language, data, size, settings)
     if language == "python":
         return summarize_python(path, data)
+    if language == "manifest":
+        return summarize_manifest(path, data, read or _nothing)
     return summarize_spec(path, data, read or _nothing)
 
 
@@ -107,6 +112,8 @@ def _failure(path: str, language: str, reader: str, failure: TextFailure) -> Fil
 def _too_large(
     path: str, language: str, data: bytes, size: int, settings: Settings
 ) -> FileSummary | None:
+    if language == "manifest":
+        return None  # a lock file that large is not ours to judge either
     if (
         language != "python"
         and sniff_spec(data[:SIZE_SNIFF_BYTES].decode("utf-8", errors="replace")) is None

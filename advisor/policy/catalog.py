@@ -47,7 +47,9 @@ DOC_SECTIONS: tuple[tuple[str, str], ...] = (
 )
 REQUIRED_DOC_SECTIONS = ("what-it-does", "why-is-this-bad", "example", "use-instead")
 
-_FENCE = re.compile(r"```(?P<info>[\w-]*)\n(?P<code>.*?)```", re.S)
+_FENCE = re.compile(
+    r"```(?P<info>[\w-]*)(?:[ \t]+(?P<path>[^\s`]+))?[ \t]*\n(?P<code>.*?)```", re.S
+)
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,22 @@ class Rule:
 
 
 def _fenced(text: str | None) -> Example | None:
+    """The first code block of a section, as an example. A block whose info string names a file
+    (```` ```text requirements.txt ````) is another file of that example's project instead."""
     if not text:
         return None
-    match = _FENCE.search(text)
-    if match is None:
+    example = None
+    files: dict[str, str] = {}
+    for match in _FENCE.finditer(text):
+        if match["path"]:
+            files.setdefault(match["path"], match["code"])
+        elif example is None:
+            example = match
+    if example is None:
         return None
-    info = match["info"] or "python"
+    info = example["info"] or "python"
     language = {"yaml": "openapi-yaml", "json": "openapi-json"}.get(info, info)
-    return Example(code=match["code"], language=language)
+    return Example(code=example["code"], language=language, files=tuple(sorted(files.items())))
 
 
 @dataclass(frozen=True)

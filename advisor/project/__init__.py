@@ -38,5 +38,5 @@ def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
     graph = CallGraph(index, facts)
     loops = graph.call_loops(f for f in facts if isinstance(f, LlmCall))
     enriched = with_long_streams([graph.enrich(fact) for fact in (*facts, *loops)], facts, graph)
-    enriched.extend(buffering_facts(enriched))
+    enriched.extend(buffering_facts(enriched, index))
     return enriched
