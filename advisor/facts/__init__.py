@@ -21,7 +21,6 @@ from advisor.facts.spec import analyze_spec
 from advisor.facts.spec.documents import FileReader
 from advisor.facts.suppressions import python_suppressions
 from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
-from advisor.read.comments import advisor_comments
 from advisor.read.python import PythonSource, parse_python
 from advisor.read.source import TextFailure
 from advisor.read.spec import SpecDocument, SpecFailure, load_spec, sniff_spec
@@ -84,7 +83,7 @@ def summarize_python(path: str, data: bytes) -> FileSummary:
     if isinstance(parsed, TextFailure):
         return _failure(path, "python", "python", parsed)
     facts, module = run_detectors(path, parsed, module_name(path), python_detectors())
-    suppressions = python_suppressions(path, advisor_comments(parsed.text))
+    suppressions = python_suppressions(path, parsed.comments)
     return FileSummary(path, "python", tuple(facts), suppressions, module=module)
 
 

@@ -6,7 +6,9 @@ import ast
 import sys
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from advisor.read.comments import AdvisorComment, advisor_comments
 from advisor.read.source import TextFailure, decode_python
 
 GRAMMAR = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -32,6 +34,12 @@ class PythonSource:
         if line.isascii():
             return col_offset + 1
         return len(line.encode("utf-8")[:col_offset].decode("utf-8", errors="replace")) + 1
+
+    @cached_property
+    def comments(self) -> list[AdvisorComment]:
+        """`# advisor: ...` comments (suppressions and hints), tokenized once, and only in files
+        that mention `advisor:` at all."""
+        return advisor_comments(self.text)
 
     def snippet(self, node: ast.AST) -> str:
         lineno = getattr(node, "lineno", 1)

@@ -39,7 +39,6 @@ from advisor.facts.python.values import (
 )
 from advisor.facts.python.walk import Context, signature_span
 from advisor.model import Evidence, Header, LlmCall, ResponseConstruction, RouteHandler
-from advisor.read.comments import advisor_comments
 from advisor.tables import (
     GeneratorRoute,
     ResponseClass,
@@ -977,7 +976,7 @@ def _field_of(parent: ast.AST, child: ast.AST) -> str | None:
 def _long_running_hints(context: Context) -> dict[int, bool]:
     """`# advisor: long-running=true` comments, by line."""
     found: dict[int, bool] = {}
-    for comment in advisor_comments(context.source.text):
+    for comment in context.source.comments:
         match = _HINT.search(comment.body)
         if match:
             found[comment.line] = match["value"].lower() == "true"
