@@ -249,9 +249,27 @@ class ChunkDecode(Fact):
     kind: ClassVar[str] = "chunk-decode"
     summary: ClassVar[str] = "Network chunks of an HTTP response body decoded one by one."
     library: str = doc("`requests`, `httpx` or `aiohttp`.")
-    iterator: str = doc("The byte iterator, e.g. `iter_content`, `aiter_bytes`, `iter_chunked`.")
-    decoder: str = doc("How each chunk is decoded, e.g. `chunk.decode('utf-8')`.")
-    errors: str | None = doc("The `errors=` argument, when given (`replace`, `ignore`, ...).")
+    iterator: str = doc(
+        "The byte source, e.g. `iter_content`, `aiter_bytes`, `iter_chunked`, `read` (aiohttp "
+        "`await resp.content.read(n)` in a loop)."
+    )
+    decoder: str = doc("The call that decodes one chunk, e.g. `chunk.decode('utf-8')`.")
+    encoding: str | None = doc(
+        "Canonical codec name (`utf-8` when none is given); null when computed at run time."
+    )
+    multibyte: bool | None = doc(
+        "One character of that encoding can span several bytes, so a chunk boundary can split "
+        "it (false for ASCII, Latin-1 and other single-byte codecs); null when unknown."
+    )
+    errors: str | None = doc("The literal `errors=` argument, when given (`replace`, `ignore`).")
+    chunk_size: int | None = doc(
+        "The literal chunk size (requests' default is 1); null when not limited or not literal."
+    )
+    resolved: bool = doc(
+        "The response object was traced to the library's request call or response class; false "
+        "when only the method name, which that library alone has, says so."
+    )
+    loop_at: Evidence | None = doc_default("Where the loop over the chunks is.", None)
 
 
 @dataclass(frozen=True, kw_only=True)

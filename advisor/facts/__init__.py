@@ -9,6 +9,7 @@ them as dependencies.
 
 from __future__ import annotations
 
+from advisor.facts.python.decoding import ChunkDecodeDetector
 from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
 from advisor.facts.python.responses import ResponseDetector
@@ -29,7 +30,13 @@ SIZE_SNIFF_BYTES = 1 << 20
 
 def python_detectors() -> list[Detector]:
     """Fresh detector instances for one module (detectors may keep per-module state)."""
-    return [GraphDetector(), RouteDetector(), ResponseDetector(), LlmCallDetector()]
+    return [
+        GraphDetector(),
+        RouteDetector(),
+        ResponseDetector(),
+        LlmCallDetector(),
+        ChunkDecodeDetector(),
+    ]
 
 
 def module_name(path: str) -> str:
