@@ -276,10 +276,26 @@ class ChunkDecode(Fact):
 class PollingLoop(Fact):
     kind: ClassVar[str] = "polling-loop"
     summary: ClassVar[str] = "A `while` loop that polls the status of a batch or a job."
-    target: str = doc("What is polled, e.g. `batches.retrieve`, `AsyncResult.state`.")
-    sleeps: bool = doc("The loop sleeps between polls.")
-    sleep_seconds: float | None = doc("The literal delay, when it is one.")
-    backoff: bool = doc("The delay grows (multiplied or added to inside the loop).")
+    target: str = doc(
+        "What is polled, e.g. `batches.retrieve`, `AsyncResult.state`, `requests.get` (an HTTP "
+        "GET whose JSON status the loop tests)."
+    )
+    library: str = doc(
+        "The SDK or library polled: `openai`, `anthropic`, `celery`, `rq`, `arq`, `requests`..."
+    )
+    sleeps: bool | None = doc(
+        "The loop pauses between polls (`time.sleep`, `asyncio.sleep`, a helper of the module "
+        "that sleeps); null when it calls something that may wait (an event wait, an unresolved "
+        "helper named like `wait_*`)."
+    )
+    sleep_seconds: float | None = doc(
+        "The longest literal pause in the loop; null when some pause is computed at run time."
+    )
+    backoff: bool | None = doc(
+        "The delay grows between polls (multiplied or added to in the loop, or a retry "
+        "decorator with exponential wait); null when the loop does not sleep."
+    )
+    poll_at: Evidence | None = doc_default("Where the status is read.", None)
     reach: Reach = doc_default("Who runs the loop (project call graph).", Reach())
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from advisor.facts.python.decoding import ChunkDecodeDetector
 from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
+from advisor.facts.python.polling import PollingDetector
 from advisor.facts.python.responses import ResponseDetector
 from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
@@ -36,6 +37,7 @@ def python_detectors() -> list[Detector]:
         ResponseDetector(),
         LlmCallDetector(),
         ChunkDecodeDetector(),
+        PollingDetector(),
     ]
 
 
