@@ -14,6 +14,7 @@ decoding it is not reported. Iterators that already decode (`iter_text`, `iter_l
 from __future__ import annotations
 
 import ast
+import builtins
 import codecs
 import dataclasses
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ from advisor.model import ChunkDecode
 from advisor.tables import ChunkIterator, http_clients
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)
+_BUILTINS = frozenset(dir(builtins))
 _UNICODE_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError"})
 _SNIPPET = 60
 
@@ -342,7 +344,7 @@ def _pure(expr: ast.expr, derived: Iterable[str], scope: Scope) -> bool:
         if isinstance(node, ast.Name):
             if node.id in names:
                 uses_piece = True
-            elif not (id(node) in called and not scope.lookup(node.id)):
+            elif not (id(node) in called and node.id in _BUILTINS and not scope.lookup(node.id)):
                 return False
     return uses_piece
 
@@ -447,5 +449,13 @@ def _encoding(
 
 
 def _snippet(call: ast.Call) -> str:
-    text = ast.unparse(call)
+    text = unparse(call)
     return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
+
+
+def unparse(node: ast.AST) -> str:
+    """`ast.unparse`, which recurses: a pathologically deep expression gives `...` instead."""
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):
+        return "..."

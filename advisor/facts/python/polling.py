@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from advisor.facts.python.clients import annotation_class, instance_class
+from advisor.facts.python.decoding import unparse
 from advisor.facts.python.http_clients import request_shape, request_verb
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
@@ -32,7 +33,7 @@ from advisor.facts.python.values import (
     qualified_name,
 )
 from advisor.facts.python.walk import Context
-from advisor.model import Evidence, LlmCall, Location, PollingLoop
+from advisor.model import Evidence, LlmCall, Location, Pending, PollingLoop
 from advisor.tables import Polling, polling, sdks
 
 HELPER_DEPTH = 3
@@ -97,7 +98,7 @@ class PollingDetector:
     def visit(self, node: ast.AST, context: Context) -> None:
         if isinstance(node, ast.While):
             evidence = context.evidence(node)
-            header_end = max(node.lineno, getattr(node.test, "end_lineno", node.lineno) or 0)
+            header_end = _header_end(node, context)
             evidence = dataclasses.replace(
                 evidence, anchors=((node.lineno, header_end), *context.signatures)
             )
@@ -145,7 +146,7 @@ class PollingDetector:
         if produced is not None and produced[1]:
             library = self._library_of_class(produced[0])
             if library is not None:
-                target = ast.unparse(func) if len(ast.unparse(func)) < 40 else method or "fetch"
+                target = unparse(func) if len(unparse(func)) < 40 else method or "fetch"
                 loop.polls.append(_Poll(call, target, library, context.evidence(call)))
                 return
         shape = request_shape(call, scope)
@@ -238,28 +239,80 @@ class PollingDetector:
                     node = _node_at(loop.node, fact.evidence.location, context)
                     if node is not None:
                         loop.polls.append(_Poll(node, fact.api, fact.sdk, fact.evidence))
+        pending = self._pending(context)
         found: list[PollingLoop] = []
         for loop in self._loops.values():
             if loop.gets and _tests_status(loop, self._table.status_fields):
                 loop.polls.extend(_Poll(c, t, lib, ev) for c, t, lib, ev in loop.gets)
             polls = [p for p in loop.polls if not _leaves_after(p.node, loop.node)]
-            if not polls:
+            later = [
+                (receiver, [p for p in candidates if not _leaves_after(p.node, loop.node)])
+                for receiver, candidates in pending.get(id(loop.node), [])
+            ]
+            later = [(receiver, candidates) for receiver, candidates in later if candidates]
+            if not polls and not later:
                 continue
-            first = min(polls, key=lambda p: (p.evidence.location.line, p.evidence.location.column))
             wait = _Waiting(self._table, loop).result()
-            found.append(
-                PollingLoop(
-                    evidence=loop.evidence,
-                    target=first.target,
-                    library=first.library,
-                    sleeps=wait.sleeps,
-                    sleep_seconds=wait.seconds,
-                    backoff=wait.backoff,
-                    poll_at=first.evidence,
+            if polls:
+                found.append(_fact(loop, _first(polls), wait))
+                continue
+            # The client is imported from another module: one candidate per SDK, resolved
+            # across files once the import is known to be that SDK's client.
+            for receiver, candidates in later:
+                context.module.pending.append(
+                    Pending(receiver, tuple(_fact(loop, p, wait) for p in candidates))
                 )
-            )
         found.sort(key=lambda f: (f.evidence.location.line, f.evidence.location.column))
         context.facts.extend(found)
+
+    def _pending(self, context: Context) -> dict[int, list[tuple[str, list[_Poll]]]]:
+        """Batch-status calls on clients imported from other modules, by loop."""
+        by_loop: dict[int, list[tuple[str, list[_Poll]]]] = {}
+        for entry in context.module.pending:
+            candidates = [
+                c
+                for c in entry.candidates
+                if isinstance(c, LlmCall)
+                and c.api_kind == "batch-status"
+                and c.streamed is not True
+            ]
+            if not candidates:
+                continue
+            loop = self._batch_calls.get(candidates[0].evidence.location)
+            if loop is None:
+                continue
+            node = _node_at(loop.node, candidates[0].evidence.location, context)
+            if node is None:
+                continue
+            polls = [_Poll(node, c.api, c.sdk, c.evidence) for c in candidates]
+            by_loop.setdefault(id(loop.node), []).append((entry.receiver, polls))
+        return by_loop
+
+
+def _first(polls: list[_Poll]) -> _Poll:
+    return min(polls, key=lambda p: (p.evidence.location.line, p.evidence.location.column))
+
+
+def _fact(loop: _Loop, poll: _Poll, wait: _Wait) -> PollingLoop:
+    return PollingLoop(
+        evidence=loop.evidence,
+        target=poll.target,
+        library=poll.library,
+        sleeps=wait.sleeps,
+        sleep_seconds=wait.seconds,
+        backoff=wait.backoff,
+        poll_at=poll.evidence,
+    )
+
+
+def _header_end(loop: ast.While, context: Context) -> int:
+    """The line of the colon that ends `while ...:`, however the condition is wrapped."""
+    last = getattr(loop.test, "end_lineno", None) or loop.lineno
+    limit = loop.body[0].lineno - 1 if loop.body else last
+    for line in range(last, max(limit, last) + 1):
+        if context.source.line_text(line).split("#", 1)[0].rstrip().endswith(":"):
+            return line
+    return last
 
 
 def _node_at(loop: ast.While, location: Location, context: Context) -> ast.AST | None:
@@ -518,8 +571,8 @@ class _Waiting:
             self._scan(body, inner, bound, depth + 1, seen | {id(function)})
             return
         called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name is None and any(f in called.lower() for f in table.wait_fragments):
-            self.unknown = True
+        if any(f in called.lower() for f in table.wait_fragments):
+            self.unknown = True  # another module's helper, or a method of an unknown object
 
 
 def _seconds(expr: ast.expr, scope: Scope) -> float | None:
@@ -618,7 +671,7 @@ def _grows(loop: ast.While, delays: list[ast.expr]) -> bool:
     """A name or attribute in a delay expression is multiplied or added to inside the loop
     (`delay *= 2`, `delay = min(delay * 2, 30)`, `attempt += 1`)."""
     watched = {
-        ast.unparse(node)
+        unparse(node)
         for delay in delays
         for node in ast.walk(delay)
         if isinstance(node, ast.Name | ast.Attribute)
@@ -627,13 +680,13 @@ def _grows(loop: ast.While, delays: list[ast.expr]) -> bool:
         return False
     for node in _loop_statements(loop):
         if isinstance(node, ast.AugAssign) and isinstance(node.op, _GROWTH):
-            if ast.unparse(node.target) in watched:
+            if unparse(node.target) in watched:
                 return True
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                text = ast.unparse(target)
+                text = unparse(target)
                 if text in watched and any(
-                    isinstance(n, ast.Name | ast.Attribute) and ast.unparse(n) == text
+                    isinstance(n, ast.Name | ast.Attribute) and unparse(n) == text
                     for n in ast.walk(node.value)
                 ):
                     return True
