@@ -474,6 +474,17 @@ class Produced:
     poll: bool
 
 
+@dataclass(frozen=True)
+class TaskShape:
+    """Task functions whose `.delay()` returns a job handle (Celery)."""
+
+    decorators: frozenset[str]
+    app_classes: frozenset[str]
+    app_method: str
+    methods: frozenset[str]
+    returns: str
+
+
 @dataclass(frozen=True, eq=False)
 class Polling:
     sleeps: dict[str, Slot]
@@ -483,10 +494,12 @@ class Polling:
     wait_methods: frozenset[str]
     wait_fragments: tuple[str, ...]
     backoff_decorators: frozenset[str]
+    clocks: frozenset[str]
     job_classes: dict[str, JobClass]
     produced_by_call: dict[str, Produced]
     produced_by_method: dict[tuple[str, str], Produced]
     """(receiver class, method) -> what it returns."""
+    tasks: TaskShape
     status_fields: frozenset[str]
 
 
@@ -528,8 +541,16 @@ def polling() -> Polling:
         wait_methods=frozenset(waits["methods"]),
         wait_fragments=tuple(waits["name-fragments"]),
         backoff_decorators=frozenset(raw["backoff-decorators"]["names"]),
+        clocks=frozenset(raw["clocks"]["names"]),
         job_classes=job_classes,
         produced_by_call=by_call,
         produced_by_method=by_method,
+        tasks=TaskShape(
+            decorators=frozenset(jobs["tasks"]["decorators"]),
+            app_classes=frozenset(jobs["tasks"]["app-classes"]),
+            app_method=jobs["tasks"]["app-method"],
+            methods=frozenset(jobs["tasks"]["methods"]),
+            returns=jobs["tasks"]["returns"],
+        ),
         status_fields=frozenset(raw["status-fields"]["names"]),
     )

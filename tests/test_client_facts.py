@@ -510,3 +510,91 @@ def test_nested_loops_attribute_the_poll_to_the_inner_loop() -> None:
     )
     assert fact.evidence.location.line == 10
     assert fact.sleeps is False
+
+
+def test_comprehension_over_a_chunk_counts() -> None:
+    (fact,) = decodes(
+        """
+        import requests
+
+        def f(url):
+            r = requests.get(url, stream=True)
+            for chunk in r.iter_content(1024):
+                yield from [part.decode() for part in chunk.split(b"\\n\\n")]
+        """
+    )
+    assert fact.decoder == "part.decode()"
+
+
+def test_celery_task_of_the_module() -> None:
+    found = polls(
+        """
+        from celery import Celery, shared_task
+
+        app = Celery("x")
+
+        @app.task
+        def add(a, b):
+            return a + b
+
+        @shared_task(bind=True)
+        def mul(self, a, b):
+            return a * b
+
+        def not_a_task(a):
+            return a
+
+        def run():
+            first = add.delay(1, 2)
+            while not first.ready():
+                pass
+            second = mul.apply_async((1, 2))
+            while second.state != "SUCCESS":
+                pass
+            third = not_a_task.delay(1)
+            while not third.ready():
+                pass
+        """
+    )
+    assert [(f.target, f.library, f.evidence.location.line) for f in found] == [
+        ("AsyncResult.ready()", "celery", 19),
+        ("AsyncResult.state", "celery", 22),
+    ]
+
+
+def test_pauses_in_an_inner_loop_and_throttled_polls_are_unknown() -> None:
+    found = polls(
+        """
+        import time
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def interruptible(batch_id):
+            while client.batches.retrieve(batch_id).status != "completed":
+                for _ in range(50):
+                    time.sleep(0.1)
+
+        def spinner(batch_id):
+            last = 0.0
+            while True:
+                time.sleep(0.1)
+                if time.monotonic() - last > 10:
+                    last = time.monotonic()
+                    if client.batches.retrieve(batch_id).status == "completed":
+                        return
+
+        def counted(batch_id):
+            tick = 0
+            while True:
+                tick += 1
+                time.sleep(0.05)
+                if tick % 100 == 0 and client.batches.retrieve(batch_id).status == "done":
+                    return
+        """
+    )
+    assert [(f.sleeps, f.sleep_seconds, f.backoff) for f in found] == [
+        (True, None, False),
+        (None, None, None),
+        (None, None, None),
+    ]

@@ -274,7 +274,7 @@ def _bindings_in_loop(
         if name is not None:
             bound.setdefault(name, []).append(value)
             continue
-        if isinstance(node, ast.For | ast.AsyncFor):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
             if isinstance(node.target, ast.Name):
                 bound.setdefault(node.target.id, []).append(node.iter)
             else:

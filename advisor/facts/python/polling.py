@@ -37,6 +37,7 @@ from advisor.model import Evidence, LlmCall, Location, Pending, PollingLoop
 from advisor.tables import Polling, polling, sdks
 
 HELPER_DEPTH = 3
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _GROWTH = (ast.Mult, ast.Add, ast.Pow, ast.LShift)
 _CASE = frozenset({"lower", "upper", "strip", "casefold"})
 
@@ -171,11 +172,38 @@ class PollingDetector:
                 found = table.produced_by_call[name]
                 return found.returns, found.poll
         if isinstance(func, ast.Attribute):
+            if func.attr in table.tasks.methods and self._is_task(func.value, scope):
+                return table.tasks.returns, False
             owner = self._class_of(func.value, scope, 1)
             if owner is not None and (owner, func.attr) in table.produced_by_method:
                 found = table.produced_by_method[(owner, func.attr)]
                 return found.returns, found.poll
         return None
+
+    def _is_task(self, expr: ast.expr, scope: Scope) -> bool:
+        """A function of this module decorated as a Celery task."""
+        if not isinstance(expr, ast.Name):
+            return False
+        binding = scope.single(expr.id)
+        if binding is None or binding.kind != "def":
+            return False
+        function = binding.node
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            return False
+        tasks = self._table.tasks
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if not isinstance(target, ast.Name | ast.Attribute):
+                continue
+            if qualified_name(target, binding.scope) in tasks.decorators:
+                return True
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr == tasks.app_method
+                and instance_class(target.value, binding.scope) in tasks.app_classes
+            ):
+                return True
+        return False
 
     def _class_of(self, expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:
         if depth > MAX_DEPTH:
@@ -252,7 +280,8 @@ class PollingDetector:
             later = [(receiver, candidates) for receiver, candidates in later if candidates]
             if not polls and not later:
                 continue
-            wait = _Waiting(self._table, loop).result()
+            nodes = [p.node for p in polls] or [p.node for _, c in later for p in c]
+            wait = _Waiting(self._table, loop, nodes).result()
             if polls:
                 found.append(_fact(loop, _first(polls), wait))
                 continue
@@ -475,9 +504,10 @@ def _literal_status(expr: ast.expr, scope: Scope) -> bool:
 
 
 class _Waiting:
-    def __init__(self, table: Polling, loop: _Loop) -> None:
+    def __init__(self, table: Polling, loop: _Loop, polls: list[ast.AST]) -> None:
         self.table = table
         self.loop = loop
+        self.polls = polls
         self.seconds: list[float | None] = []
         self.unknown = False
         self.backoff = False
@@ -487,7 +517,9 @@ class _Waiting:
         loop = self.loop
         if self._decorated(loop.scope):
             return _Wait(None, None, True)
-        self._scan(list(_loop_statements(loop.node, handlers=False)), loop.scope, {}, 0, set())
+        if _throttled(loop, self.polls, self.table):
+            return _Wait(None, None, None)
+        self._scan([loop.node.test, *loop.node.body], loop.scope, {}, 0, set(), nested=False)
         if not self.seconds:
             if self.backoff:
                 return _Wait(None, None, True)
@@ -512,15 +544,25 @@ class _Waiting:
 
     def _scan(
         self,
-        nodes: list[ast.AST],
+        roots: list[ast.AST],
         scope: Scope,
         parameters: dict[str, ast.expr | None],
         depth: int,
         seen: set[int],
+        *,
+        nested: bool,
     ) -> None:
-        for node in nodes:
+        """Calls under `roots`, not in nested scopes or `except` bodies; `nested` tells whether
+        a call sits in a loop inside the polling loop (its pause then repeats: unknown total)."""
+        stack: list[tuple[ast.AST, bool]] = [(root, nested) for root in roots]
+        while stack:
+            node, inner = stack.pop()
             if isinstance(node, ast.Call):
-                self._call(node, scope, parameters, depth, seen)
+                self._call(node, scope, parameters, depth, seen, inner)
+            if isinstance(node, (*_SCOPES, ast.ExceptHandler)):
+                continue
+            looped = inner or isinstance(node, ast.For | ast.AsyncFor | ast.While)
+            stack.extend((child, looped) for child in ast.iter_child_nodes(node))
 
     def _call(
         self,
@@ -529,6 +571,7 @@ class _Waiting:
         parameters: dict[str, ast.expr | None],
         depth: int,
         seen: set[int],
+        nested: bool,
     ) -> None:
         table = self.table
         func = call.func
@@ -536,17 +579,23 @@ class _Waiting:
         if name in table.sleeps:
             slot = table.sleeps[name]
             argument = call_argument(call, slot.keyword, slot.position)
+            if (
+                argument is not None
+                and isinstance(argument, ast.Name)
+                and argument.id in parameters
+            ):
+                argument = parameters[argument.id]
+                if argument is None:
+                    self.seconds.append(None)
+                    return
             if argument is None:
-                self.seconds.append(table.sleep_defaults.get(name))
-                return
-            if isinstance(argument, ast.Name) and argument.id in parameters:
-                passed = parameters[argument.id]
-                self.seconds.append(_seconds(passed, scope) if passed is not None else None)
-                if passed is not None:
-                    self.delays.append(passed)
-                return
-            self.seconds.append(_seconds(argument, scope))
-            self.delays.append(argument)
+                seconds = table.sleep_defaults.get(name)
+            else:
+                seconds = _seconds(argument, scope)
+                self.delays.append(argument)
+            # A pause repeated by an inner loop (`for _ in range(50): sleep(0.1)`) adds up to a
+            # total the code does not show.
+            self.seconds.append(None if nested else seconds)
             return
         if name in table.wait_functions:
             self.unknown = True
@@ -565,10 +614,9 @@ class _Waiting:
                 return
             inner = Scope(function, outer)
             bound = _bind_parameters(function, call, method)
-            body: list[ast.AST] = []
-            for statement in function.body:
-                body.extend(_walk_function(statement))
-            self._scan(body, inner, bound, depth + 1, seen | {id(function)})
+            self._scan(
+                list(function.body), inner, bound, depth + 1, seen | {id(function)}, nested=nested
+            )
             return
         called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if any(f in called.lower() for f in table.wait_fragments):
@@ -580,18 +628,6 @@ def _seconds(expr: ast.expr, scope: Scope) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return None
-
-
-def _walk_function(statement: ast.AST) -> Iterator[ast.AST]:
-    stack = [statement]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        if isinstance(node, ast.ExceptHandler):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def _helper(
@@ -652,6 +688,43 @@ def _bind_parameters(
         value = call_argument(call, arg.arg, None)
         bound[arg.arg] = value if value is not None else (None if starred else default)
     return bound
+
+
+def _throttled(loop: _Loop, polls: list[ast.AST], table: Polling) -> bool:
+    """Every poll is guarded by a test of a clock or a counter (`if time.monotonic() - last >
+    5:`, `if tick % 50 == 0 and ...`): the loop ticks faster than it polls, at a rate the code
+    does not show."""
+    if not polls:
+        return False
+    parents = _parents(loop.node)
+
+    def clock_or_counter(test: ast.AST) -> bool:
+        return any(
+            (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod))
+            or (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name | ast.Attribute)
+                and qualified_name(n.func, loop.scope) in table.clocks
+            )
+            for n in ast.walk(test)
+        )
+
+    for poll in polls:
+        node: ast.AST = poll
+        guarded = False
+        while node is not loop.node and not guarded:
+            parent = parents.get(id(node))
+            if parent is None:
+                break
+            if isinstance(parent, ast.If | ast.IfExp) and node is not parent.test:
+                guarded = clock_or_counter(parent.test)
+            elif isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.And):
+                before = parent.values[: next(i for i, v in enumerate(parent.values) if v is node)]
+                guarded = any(clock_or_counter(v) for v in before)
+            node = parent
+        if not guarded:
+            return False
+    return True
 
 
 def _has_backoff(
