@@ -285,11 +285,13 @@ class PollingLoop(Fact):
     )
     sleeps: bool | None = doc(
         "The loop pauses between polls (`time.sleep`, `asyncio.sleep`, a helper of the module "
-        "that sleeps); null when it calls something that may wait (an event wait, an unresolved "
-        "helper named like `wait_*`)."
+        "that sleeps; pauses in `except` handlers do not count); null when it calls something "
+        "that may wait (an event wait, a helper named like `wait_*`) or polls only when a clock "
+        "or counter test allows."
     )
     sleep_seconds: float | None = doc(
-        "The longest literal pause in the loop; null when some pause is computed at run time."
+        "The longest literal pause in the loop; null when some pause is computed at run time "
+        "or repeated by an inner loop."
     )
     backoff: bool | None = doc(
         "The delay grows between polls (multiplied or added to in the loop, or a retry "

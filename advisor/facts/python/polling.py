@@ -11,7 +11,9 @@ How the loop waits is answered from the loop body: sleep calls with a literal de
 through a helper function or method of the same module, whose parameter may carry the delay),
 event waits and unresolved helpers named like `wait_*` (unknown), and growth of the delay
 variable inside the loop or a retry decorator with exponential wait (backoff). Sleeps that only
-run in an `except` handler do not pause the normal polling path and are not counted.
+run in an `except` handler do not pause the normal polling path and are not counted; a pause
+repeated by an inner loop, or a poll guarded by a clock or counter test, makes the rate unknown.
+Clients imported from another module of the project are resolved across files (pending facts).
 """
 
 from __future__ import annotations
@@ -387,16 +389,13 @@ def _leaves_after(poll: ast.AST, loop: ast.While) -> bool:
 # HTTP status polling ------------------------------------------------------------------------
 
 
-def _loop_statements(loop: ast.While, *, handlers: bool = True) -> Iterator[ast.AST]:
-    """Nodes of the loop's test and body, not entering nested scopes (nor `except` bodies when
-    `handlers` is false)."""
+def _loop_statements(loop: ast.While) -> Iterator[ast.AST]:
+    """Nodes of the loop's test and body, not entering nested scopes."""
     stack: list[ast.AST] = [loop.test, *loop.body]
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        if not handlers and isinstance(node, ast.ExceptHandler):
+        if isinstance(node, _SCOPES):
             continue
         stack.extend(ast.iter_child_nodes(node))
 
