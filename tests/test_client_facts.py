@@ -307,6 +307,7 @@ def test_poll_location_and_suppression_anchor() -> None:
     )
     assert fact.evidence.location.line == 8
     assert fact.evidence.anchors[0] == (8, 10)
+    assert (fact.evidence.location.end_line, fact.evidence.location.end_column) == (10, 7)
     assert fact.poll_at is not None and fact.poll_at.location.line == 11
     assert fact.evidence.function == "wait"
 

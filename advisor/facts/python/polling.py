@@ -102,8 +102,14 @@ class PollingDetector:
         if isinstance(node, ast.While):
             evidence = context.evidence(node)
             header_end = _header_end(node, context)
+            # The finding covers the `while ...:` header, not the whole loop body.
+            header = context.source.line_text(header_end).split("#", 1)[0].rstrip()
             evidence = dataclasses.replace(
-                evidence, anchors=((node.lineno, header_end), *context.signatures)
+                evidence,
+                location=dataclasses.replace(
+                    evidence.location, end_line=header_end, end_column=len(header) + 1
+                ),
+                anchors=((node.lineno, header_end), *context.signatures),
             )
             self._loops[id(node)] = _Loop(node, context.scope, evidence)
             for part in ast.walk(node.test):
