@@ -366,19 +366,55 @@ class ChunkDecode(Fact):
     kind: ClassVar[str] = "chunk-decode"
     summary: ClassVar[str] = "Network chunks of an HTTP response body decoded one by one."
     library: str = doc("`requests`, `httpx` or `aiohttp`.")
-    iterator: str = doc("The byte iterator, e.g. `iter_content`, `aiter_bytes`, `iter_chunked`.")
-    decoder: str = doc("How each chunk is decoded, e.g. `chunk.decode('utf-8')`.")
-    errors: str | None = doc("The `errors=` argument, when given (`replace`, `ignore`, ...).")
+    iterator: str = doc(
+        "The byte source, e.g. `iter_content`, `aiter_bytes`, `iter_chunked`, `read` (aiohttp "
+        "`await resp.content.read(n)` in a loop)."
+    )
+    decoder: str = doc("The call that decodes one chunk, e.g. `chunk.decode('utf-8')`.")
+    encoding: str | None = doc(
+        "Canonical codec name (`utf-8` when none is given); null when computed at run time."
+    )
+    multibyte: bool | None = doc(
+        "One character of that encoding can span several bytes, so a chunk boundary can split "
+        "it (false for ASCII, Latin-1 and other single-byte codecs); null when unknown."
+    )
+    errors: str | None = doc("The literal `errors=` argument, when given (`replace`, `ignore`).")
+    chunk_size: int | None = doc(
+        "The literal chunk size (requests' default is 1); null when not limited or not literal."
+    )
+    resolved: bool = doc(
+        "The response object was traced to the library's request call or response class; false "
+        "when only the method name, which that library alone has, says so."
+    )
+    loop_at: Evidence | None = doc_default("Where the loop over the chunks is.", None)
 
 
 @dataclass(frozen=True, kw_only=True)
 class PollingLoop(Fact):
     kind: ClassVar[str] = "polling-loop"
     summary: ClassVar[str] = "A `while` loop that polls the status of a batch or a job."
-    target: str = doc("What is polled, e.g. `batches.retrieve`, `AsyncResult.state`.")
-    sleeps: bool = doc("The loop sleeps between polls.")
-    sleep_seconds: float | None = doc("The literal delay, when it is one.")
-    backoff: bool = doc("The delay grows (multiplied or added to inside the loop).")
+    target: str = doc(
+        "What is polled, e.g. `batches.retrieve`, `AsyncResult.state`, `requests.get` (an HTTP "
+        "GET whose JSON status the loop tests)."
+    )
+    library: str = doc(
+        "The SDK or library polled: `openai`, `anthropic`, `celery`, `rq`, `arq`, `requests`..."
+    )
+    sleeps: bool | None = doc(
+        "The loop pauses between polls (`time.sleep`, `asyncio.sleep`, a helper of the module "
+        "that sleeps; pauses in `except` handlers do not count); null when it calls something "
+        "that may wait (an event wait, a helper named like `wait_*`) or polls only when a clock "
+        "or counter test allows."
+    )
+    sleep_seconds: float | None = doc(
+        "The longest literal pause in the loop; null when some pause is computed at run time "
+        "or repeated by an inner loop."
+    )
+    backoff: bool | None = doc(
+        "The delay grows between polls (multiplied or added to in the loop, or a retry "
+        "decorator with exponential wait); null when the loop does not sleep."
+    )
+    poll_at: Evidence | None = doc_default("Where the status is read.", None)
     reach: Reach = doc_default("Who runs the loop (project call graph).", Reach())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -665,3 +666,202 @@ def token_stream_media_types() -> frozenset[str]:
     """Media types of streams that carry model output as it is generated."""
     extra = data_table("middleware")["token-streams"]["media-types"]
     return spec_vocabulary().token_streams | frozenset(extra)
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """A call that sends a request and returns a response (function or client method)."""
+
+    library: str
+    verb: str | None
+    verb_position: int | None
+    stream_keyword: str | None
+    stream_always: bool | None
+
+
+@dataclass(frozen=True)
+class ChunkIterator:
+    library: str
+    method: str
+    is_async: bool
+    on_content: bool = False
+    by_name: bool = False
+    item: int | None = None
+    size: Slot | None = None
+    size_default: int | None = None
+    size_whole: tuple[int, ...] = ()
+    text: Slot | None = None
+    """An argument that makes the iterator yield str instead of bytes."""
+
+
+@dataclass(frozen=True, eq=False)
+class HttpClients:
+    calls: dict[str, HttpCall]
+    """Qualified module-level function -> what it sends."""
+    client_methods: dict[str, dict[str, HttpCall]]
+    """Qualified client class -> method name -> what it sends."""
+    responses: dict[str, str]
+    """Qualified response class -> library."""
+    readers: dict[str, str]
+    """Qualified body-reader class (aiohttp StreamReader) -> library."""
+    iterators: dict[str, ChunkIterator]
+    """Method name -> the chunk iterator of that name."""
+    reads: dict[str, ChunkIterator]
+    """Method name -> an awaited partial read of the body."""
+    libraries: frozenset[str]
+    single_byte_encodings: frozenset[str]
+
+
+def _http_call(library: str, raw: dict[str, Any]) -> HttpCall:
+    stream = raw["stream"]
+    return HttpCall(
+        library=library,
+        verb=raw.get("verb"),
+        verb_position=raw.get("verb-position"),
+        stream_keyword=stream.get("keyword"),
+        stream_always=stream.get("always"),
+    )
+
+
+def _chunk_iterator(raw: dict[str, Any], size_key: str) -> ChunkIterator:
+    size = raw.get(size_key)
+    return ChunkIterator(
+        library=raw["library"],
+        method=raw["method"],
+        is_async=bool(raw.get("async", True)),
+        on_content=bool(raw.get("on-content", False)),
+        by_name=bool(raw.get("by-name", False)),
+        item=raw.get("item"),
+        size=Slot(keyword=size.get("keyword"), position=size.get("position")) if size else None,
+        size_default=size.get("default") if size else None,
+        size_whole=tuple(size.get("whole", ())) if size else (),
+        text=_slot(raw.get("text-argument")),
+    )
+
+
+@functools.cache
+def http_clients() -> HttpClients:
+    raw = data_table("http_clients")
+    calls: dict[str, HttpCall] = {}
+    client_methods: dict[str, dict[str, HttpCall]] = {}
+    responses: dict[str, str] = {}
+    readers: dict[str, str] = {}
+    for entry in raw["libraries"]:
+        library = entry["library"]
+        for call in entry["calls"]:
+            for name in call["names"]:
+                calls[name] = _http_call(library, call)
+        for client in entry["clients"]:
+            methods = {m["name"]: _http_call(library, m) for m in client["methods"]}
+            for name in client["names"]:
+                client_methods[name] = methods
+        responses.update((name, library) for name in entry["responses"])
+        readers.update((name, library) for name in entry["readers"])
+    chunks = raw["chunk-iterators"]
+    return HttpClients(
+        calls=calls,
+        client_methods=client_methods,
+        responses=responses,
+        readers=readers,
+        iterators={i["method"]: _chunk_iterator(i, "chunk-size") for i in chunks["iterators"]},
+        reads={r["method"]: _chunk_iterator(r, "size") for r in chunks["reads"]},
+        libraries=frozenset(e["library"] for e in raw["libraries"]),
+        single_byte_encodings=frozenset(
+            codecs.lookup(name).name for name in raw["single-byte-encodings"]["names"]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class JobClass:
+    library: str
+    attributes: frozenset[str]
+    methods: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Produced:
+    returns: str
+    poll: bool
+
+
+@dataclass(frozen=True)
+class TaskShape:
+    """Task functions whose `.delay()` returns a job handle (Celery)."""
+
+    decorators: frozenset[str]
+    app_classes: frozenset[str]
+    app_method: str
+    methods: frozenset[str]
+    returns: str
+
+
+@dataclass(frozen=True, eq=False)
+class Polling:
+    sleeps: dict[str, Slot]
+    """Qualified sleep function -> where its seconds are passed (default in `default`)."""
+    sleep_defaults: dict[str, float]
+    wait_functions: frozenset[str]
+    wait_methods: frozenset[str]
+    wait_fragments: tuple[str, ...]
+    backoff_decorators: frozenset[str]
+    clocks: frozenset[str]
+    job_classes: dict[str, JobClass]
+    produced_by_call: dict[str, Produced]
+    produced_by_method: dict[tuple[str, str], Produced]
+    """(receiver class, method) -> what it returns."""
+    tasks: TaskShape
+    status_fields: frozenset[str]
+
+
+@functools.cache
+def polling() -> Polling:
+    raw = data_table("polling")
+    sleeps: dict[str, Slot] = {}
+    defaults: dict[str, float] = {}
+    for entry in raw["sleeps"]["functions"]:
+        seconds = entry["seconds"]
+        for name in entry["names"]:
+            sleeps[name] = Slot(keyword=seconds["keyword"], position=seconds["position"])
+            if "default" in seconds:
+                defaults[name] = float(seconds["default"])
+    jobs = raw["job-status"]
+    job_classes = {
+        name: JobClass(
+            entry["library"],
+            frozenset(entry.get("attributes", ())),
+            frozenset(entry.get("methods", ())),
+        )
+        for entry in jobs["classes"]
+        for name in entry["names"]
+    }
+    by_call: dict[str, Produced] = {}
+    by_method: dict[tuple[str, str], Produced] = {}
+    for entry in jobs["producers"]:
+        produced = Produced(entry["returns"], bool(entry.get("poll", False)))
+        for name in entry.get("calls", ()):
+            by_call[name] = produced
+        for receiver in entry.get("receivers", ()):
+            for method in entry.get("methods", ()):
+                by_method[(receiver, method)] = produced
+    waits = raw["waits"]
+    return Polling(
+        sleeps=sleeps,
+        sleep_defaults=defaults,
+        wait_functions=frozenset(waits["functions"]),
+        wait_methods=frozenset(waits["methods"]),
+        wait_fragments=tuple(waits["name-fragments"]),
+        backoff_decorators=frozenset(raw["backoff-decorators"]["names"]),
+        clocks=frozenset(raw["clocks"]["names"]),
+        job_classes=job_classes,
+        produced_by_call=by_call,
+        produced_by_method=by_method,
+        tasks=TaskShape(
+            decorators=frozenset(jobs["tasks"]["decorators"]),
+            app_classes=frozenset(jobs["tasks"]["app-classes"]),
+            app_method=jobs["tasks"]["app-method"],
+            methods=frozenset(jobs["tasks"]["methods"]),
+            returns=jobs["tasks"]["returns"],
+        ),
+        status_fields=frozenset(raw["status-fields"]["names"]),
+    )

@@ -44,4 +44,6 @@ def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
         ("examples/flask-service/reports_app/batching.py", "ADV107"),
         ("examples/enrichment/label_tickets.py", "ADV106"),
         ("examples/streamlit-ui/app.py", "ADV302"),
+        ("examples/streaming-client/client.py", "ADV301"),
+        ("examples/streaming-client/client.py", "ADV401"),
     }

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from advisor.facts.manifests import summarize_manifest
 from advisor.facts.python.consumption import StreamConsumptionDetector
+from advisor.facts.python.decoding import ChunkDecodeDetector
 from advisor.facts.python.graph import GraphDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
 from advisor.facts.python.middleware import MiddlewareDetector
+from advisor.facts.python.polling import PollingDetector
 from advisor.facts.python.responses import ResponseDetector
 from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
@@ -38,6 +40,8 @@ def python_detectors() -> list[Detector]:
         ResponseDetector(),
         llm_calls,
         StreamConsumptionDetector(llm_calls),  # after llm_calls: reads what it found on a node
+        ChunkDecodeDetector(),
+        PollingDetector(),
         MiddlewareDetector(),
     ]
 

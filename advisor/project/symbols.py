@@ -16,6 +16,7 @@ from advisor.model import (
     FileSummary,
     FunctionInfo,
     LlmCall,
+    PollingLoop,
     RouteHandler,
     StreamConsumption,
 )
@@ -135,6 +136,18 @@ def _resolve(candidate: Fact, export: Export, called: bool) -> Fact | None:
         return dataclasses.replace(
             candidate, client=export.target, is_async=candidate.is_async or is_async
         )
+    if isinstance(candidate, PollingLoop):
+        # A polling loop over an imported client: kept if the client is that SDK's.
+        wanted = "client-factory" if called else "client"
+        if export.kind != wanted:
+            return None
+        if export.target in client_classes():
+            sdk = client_classes()[export.target][0]
+        elif export.target in client_factories():
+            sdk = client_factories()[export.target]
+        else:
+            return None
+        return candidate if sdk.sdk == candidate.library else None
     if isinstance(candidate, RouteHandler) and export.kind == "app" and not called:
         path = candidate.path
         if export.prefix and path is not None:

@@ -3,7 +3,7 @@
 long summaries (an async job) to finish.
 
     python client.py chat "How do I rotate my API key?"
-    python client.py summary article.txt
+    python client.py summary SUMMARY_ID
 """
 
 import codecs
@@ -58,11 +58,23 @@ def wait_for_summary(summary_id: str) -> dict:
         delay = min(delay * 1.5, 30.0)
 
 
+def watch_summary(summary_id: str) -> dict:
+    """For the demo's progress bar: asks ten times a second, for as long as the job runs."""
+    while True:
+        job = requests.get(f"{BASE_URL}/summaries/{summary_id}", timeout=10).json()
+        print(f"\r{job.get('progress', 0):>3}%", end="", flush=True)
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+
+
 if __name__ == "__main__":
     command, argument = sys.argv[1:3]
     if command == "chat":
         chat(argument)
     elif command == "chat-raw":
         chat_raw(argument)
+    elif command == "watch":
+        print(watch_summary(argument))
     else:
         print(wait_for_summary(argument))
