@@ -163,20 +163,17 @@ def _factory_result(
 def _self_attribute_class(attr: str, scope: Scope, depth: int) -> str | None:
     """`self.client` where the class annotates or assigns `client` consistently (answered
     once per class and attribute)."""
-    method_scope: Scope | None = scope
-    while method_scope is not None and method_scope.enclosing_class is None:
-        method_scope = method_scope.parent
-    if method_scope is None or method_scope.parent is None:
+    owner = scope.method_of()
+    if owner is None:
         return None
-    cls = method_scope.enclosing_class
-    assert cls is not None
+    cls, class_scope = owner
     key = ("self-attribute", id(cls), attr)
     memo = scope.memo
     if key in memo:
         found = memo[key]
         return found if isinstance(found, str) else None
     memo[key] = _IN_PROGRESS
-    result = _attribute_class(cls, method_scope.parent, attr, depth)
+    result = _attribute_class(cls, class_scope, attr, depth)
     memo[key] = result
     return result
 

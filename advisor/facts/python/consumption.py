@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from advisor.facts.python.clients import annotation_class, instance_class
 from advisor.facts.python.llm_calls import LlmCallDetector
-from advisor.facts.python.scopes import Scope
+from advisor.facts.python.scopes import Scope, local_callee
+from advisor.facts.python.values import bind_parameters
 from advisor.facts.python.walk import Context, signature_span
 from advisor.model import Evidence, Fact, LlmCall, Pending, StreamConsumption
 from advisor.tables import Renderer, StreamConsumers, stream_consumers
@@ -401,7 +402,7 @@ class _Tracer:
             ]
         if hops >= MAX_HOPS:
             return None
-        callee = _function_of(call.func, scope)
+        callee = local_callee(call.func, scope)
         if callee is None:
             return None
         function, outer, method = callee
@@ -530,52 +531,13 @@ def _own_nodes(node: ast.AST) -> list[ast.AST]:
     return found
 
 
-def _function_of(
-    func: ast.expr, scope: Scope
-) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, Scope, bool] | None:
-    """A function of this module the call runs: a name bound by `def`, or `self.method`."""
-    if isinstance(func, ast.Name):
-        binding = scope.single(func.id)
-        if binding is not None and binding.kind == "def":
-            node = binding.node
-            assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            return node, binding.scope, False
-        return None
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id == "self"
-    ):
-        method: Scope | None = scope
-        while method is not None and method.enclosing_class is None:
-            method = method.parent
-        if method is None or method.parent is None or method.enclosing_class is None:
-            return None
-        matches = [
-            stmt
-            for stmt in method.enclosing_class.body
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == func.attr
-        ]
-        if len(matches) == 1:
-            return matches[0], method.parent, True
-    return None
-
-
 def _parameter_for(
     function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, arg: ast.AST, method: bool
 ) -> str | None:
-    positional = [*function.args.posonlyargs, *function.args.args]
-    if method:
-        positional = positional[1:]
-    for index, value in enumerate(call.args):
-        if isinstance(value, ast.Starred):
-            return None
+    """The parameter of `function` that receives `arg` in this call."""
+    for name, value in bind_parameters(function, call, method).items():
         if value is arg:
-            return positional[index].arg if index < len(positional) else None
-    for keyword in call.keywords:
-        if keyword.value is arg and keyword.arg is not None:
-            names = {a.arg for a in (*positional, *function.args.kwonlyargs)}
-            return keyword.arg if keyword.arg in names else None
+            return name
     return None
 
 

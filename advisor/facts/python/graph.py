@@ -40,16 +40,13 @@ def symbol_of(expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:
     if isinstance(expr, ast.Attribute):
         owner = expr.value
         if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
-            method: Scope | None = scope
-            while method is not None and method.enclosing_class is None:
-                method = method.parent
-            if method is not None and method.parent is not None:
-                cls = method.enclosing_class
-                assert cls is not None
-                prefix = method.parent.qualname
-                name = f"{prefix}.{cls.name}" if prefix else cls.name
-                return f"{scope.module}.{name}.{expr.attr}"
-            return None
+            found = scope.method_of()
+            if found is None:
+                return None
+            cls, class_scope = found
+            prefix = class_scope.qualname
+            name = f"{prefix}.{cls.name}" if prefix else cls.name
+            return f"{scope.module}.{name}.{expr.attr}"
         dotted = qualified_name(expr, scope)
         if dotted:
             return dotted

@@ -28,9 +28,10 @@ from functools import cached_property
 from advisor.facts.python.clients import annotation_class, instance_class
 from advisor.facts.python.decoding import unparse
 from advisor.facts.python.http_clients import request_shape, request_verb
-from advisor.facts.python.scopes import Scope
+from advisor.facts.python.scopes import Scope, local_callee
 from advisor.facts.python.values import (
     MAX_DEPTH,
+    bind_parameters,
     call_argument,
     constant,
     qualified_name,
@@ -610,7 +611,7 @@ class _Waiting:
         if isinstance(func, ast.Attribute) and func.attr in table.wait_methods:
             self.unknown = True
             return
-        helper = _helper(func, scope)
+        helper = local_callee(func, scope)
         if helper is not None:
             function, outer, method = helper
             if id(function) in seen or depth >= HELPER_DEPTH:
@@ -620,7 +621,7 @@ class _Waiting:
                 self.backoff = True
                 return
             inner = outer.child(function)
-            bound = _bind_parameters(function, call, method)
+            bound = bind_parameters(function, call, method)
             self._scan(
                 list(function.body), inner, bound, depth + 1, seen | {id(function)}, nested=nested
             )
@@ -635,66 +636,6 @@ def _seconds(expr: ast.expr, scope: Scope) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return None
-
-
-def _helper(
-    func: ast.expr, scope: Scope
-) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, Scope, bool] | None:
-    """A function of this module (`wait()`), or a method of the enclosing class
-    (`self.wait()`), with the scope it is defined in and whether it is a method."""
-    if isinstance(func, ast.Name):
-        binding = scope.single(func.id)
-        if binding is not None and binding.kind == "def":
-            node = binding.node
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                return node, binding.scope, False
-        return None
-    if (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Name)
-        and func.value.id in ("self", "cls")
-    ):
-        method_scope: Scope | None = scope
-        while method_scope is not None and method_scope.enclosing_class is None:
-            method_scope = method_scope.parent
-        if method_scope is None or method_scope.parent is None:
-            return None
-        cls = method_scope.enclosing_class
-        assert cls is not None
-        found = [
-            s
-            for s in cls.body
-            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) and s.name == func.attr
-        ]
-        if len(found) == 1:
-            return found[0], method_scope.parent, True
-    return None
-
-
-def _bind_parameters(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, method: bool
-) -> dict[str, ast.expr | None]:
-    """Parameter -> the argument expression (or default) of this call; None when unknown."""
-    args = function.args
-    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-    if method and positional:
-        positional = positional[1:]
-    defaults = (
-        dict(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
-        if len(args.defaults) <= len(positional)
-        else {}
-    )
-    bound: dict[str, ast.expr | None] = {}
-    starred = any(isinstance(a, ast.Starred) for a in call.args) or any(
-        k.arg is None for k in call.keywords
-    )
-    for index, name in enumerate(positional):
-        value = call_argument(call, name, index)
-        bound[name] = value if value is not None else (None if starred else defaults.get(name))
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        value = call_argument(call, arg.arg, None)
-        bound[arg.arg] = value if value is not None else (None if starred else default)
-    return bound
 
 
 def _throttled(loop: _Loop, polls: list[ast.AST], table: Polling) -> bool:

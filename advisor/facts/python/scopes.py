@@ -79,6 +79,16 @@ class Scope:
         outer = self.parent.qualname
         return f"{outer}.{name}" if outer else name
 
+    def method_of(self) -> tuple[ast.ClassDef, Scope] | None:
+        """The class whose method this code is in (innermost), and the class's scope: what
+        `self` means here."""
+        scope: Scope | None = self
+        while scope is not None and scope.enclosing_class is None:
+            scope = scope.parent
+        if scope is None or scope.parent is None or scope.enclosing_class is None:
+            return None
+        return scope.enclosing_class, scope.parent
+
     @cached_property
     def enclosing_class(self) -> ast.ClassDef | None:
         """The class a method belongs to (for `self.attr` resolution)."""
@@ -294,3 +304,33 @@ def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
         if isinstance(node, ast.Lambda | ast.comprehension):
             continue
         stack.extend(ast.iter_child_nodes(node))
+
+
+def local_callee(func: ast.expr, scope: Scope) -> tuple[FunctionNode, Scope, bool] | None:
+    """The function of this module a call runs: a name bound by `def` (`wait()`), or a method
+    of the enclosing class (`self.wait()`); with the scope it is defined in and whether it is a
+    method (its first parameter is `self`)."""
+    if isinstance(func, ast.Name):
+        binding = scope.single(func.id)
+        if binding is not None and binding.kind == "def":
+            node = binding.node
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                return node, binding.scope, False
+        return None
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in ("self", "cls")
+    ):
+        owner = scope.method_of()
+        if owner is None:
+            return None
+        cls, class_scope = owner
+        found = [
+            stmt
+            for stmt in cls.body
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == func.attr
+        ]
+        if len(found) == 1:
+            return found[0], class_scope, True
+    return None

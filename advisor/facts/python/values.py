@@ -241,6 +241,32 @@ def call_argument(call: ast.Call, keyword: str | None, position: int | None) -> 
     return None
 
 
+def bind_parameters(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, method: bool
+) -> dict[str, ast.expr | None]:
+    """Parameter -> the argument expression (or default) of this call; None when unknown."""
+    args = function.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if method and positional:
+        positional = positional[1:]
+    defaults = (
+        dict(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True))
+        if len(args.defaults) <= len(positional)
+        else {}
+    )
+    bound: dict[str, ast.expr | None] = {}
+    starred = any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    )
+    for index, name in enumerate(positional):
+        value = call_argument(call, name, index)
+        bound[name] = value if value is not None else (None if starred else defaults.get(name))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        value = call_argument(call, arg.arg, None)
+        bound[arg.arg] = value if value is not None else (None if starred else default)
+    return bound
+
+
 def has_unknown_arguments(call: ast.Call) -> bool:
     """`f(*args)` or `f(**kwargs)`: any parameter may have been passed."""
     return any(isinstance(a, ast.Starred) for a in call.args) or any(
