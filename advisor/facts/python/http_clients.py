@@ -16,10 +16,8 @@ from advisor.facts.python.clients import annotation_class, instance_class
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
     MAX_DEPTH,
-    UNKNOWN,
-    boolean,
     call_argument,
-    has_unknown_arguments,
+    flag_argument,
     qualified_name,
     string,
 )
@@ -52,11 +50,7 @@ def request_shape(call: ast.Call, scope: Scope) -> HttpCall | None:
 def request_streams(shape: HttpCall, call: ast.Call, scope: Scope) -> bool | None:
     if shape.stream_always is not None:
         return shape.stream_always
-    value = call_argument(call, shape.stream_keyword, None)
-    if value is None:
-        return None if has_unknown_arguments(call) else False
-    found = boolean(value, scope)
-    return None if found is UNKNOWN else bool(found)
+    return flag_argument(call, shape.stream_keyword, scope)
 
 
 def request_verb(shape: HttpCall, call: ast.Call, scope: Scope) -> str | None:

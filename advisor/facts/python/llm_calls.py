@@ -18,9 +18,9 @@ from advisor.facts.python.values import (
     UNKNOWN,
     Unknown,
     attribute_chain,
-    boolean,
     call_argument,
     constant,
+    flag_argument,
     has_unknown_arguments,
     mapping,
     qualified_name,
@@ -183,11 +183,7 @@ def _pending(func: ast.expr, node: ast.Call, context: Context) -> Pending | None
 def _streamed(shape: MethodShape, call: ast.Call, scope: Scope) -> Trait:
     if shape.stream_always is not None:
         return shape.stream_always
-    value = call_argument(call, shape.stream_keyword, None)
-    if value is None:
-        return None if has_unknown_arguments(call) else False
-    result = boolean(value, scope)
-    return None if isinstance(result, Unknown) else result
+    return flag_argument(call, shape.stream_keyword, scope)
 
 
 def _structured_output(

@@ -267,6 +267,16 @@ def bind_parameters(
     return bound
 
 
+def flag_argument(call: ast.Call, keyword: str | None, scope: Scope) -> bool | None:
+    """A boolean option of a call such as `stream=True`: its literal value, False when it is
+    not passed, None when it is computed or `**kwargs` may pass it."""
+    value = call_argument(call, keyword, None)
+    if value is None:
+        return None if has_unknown_arguments(call) else False
+    found = boolean(value, scope)
+    return None if isinstance(found, Unknown) else found
+
+
 def has_unknown_arguments(call: ast.Call) -> bool:
     """`f(*args)` or `f(**kwargs)`: any parameter may have been passed."""
     return any(isinstance(a, ast.Starred) for a in call.args) or any(
