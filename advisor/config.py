@@ -146,6 +146,7 @@ def settings_from_table(table: Mapping[str, Any], path: Path, label: str) -> Set
         fail_on=Severity(table.get("fail-on", defaults.fail_on.value)),
         rule_dirs=tuple((base / d).resolve() for d in table.get("rule-dirs", ())),
         max_file_size=int(table.get("max-file-size", defaults.max_file_size)),
+        include_tests=bool(table.get("include-tests", False)),
     )
 
 

@@ -14,6 +14,10 @@ import pathspec
 from advisor.model import FileSummary, Finding, Suppression
 from advisor.policy.selection import code_matches_any
 from advisor.settings import Settings
+from advisor.testcode import is_test_code
+
+DIAGNOSTIC_PREFIX = "ADV0"
+"""Codes about the files themselves (parse errors, broken references, invalid hints)."""
 
 
 def finalize(
@@ -31,6 +35,8 @@ def finalize(
     kept = []
     for finding in findings:
         path = finding.location.path
+        if not settings.include_tests and _in_tests(finding):
+            continue
         if any(
             spec.match_file(path) and code_matches_any(finding.code, codes)
             for spec, codes in ignores
@@ -46,6 +52,14 @@ def finalize(
             finding = dataclasses.replace(finding, severity=overrides[finding.code])
         kept.append(finding)
     return sorted(set(kept), key=lambda f: f.sort_key)
+
+
+def _in_tests(finding: Finding) -> bool:
+    """Test code exercises behaviour on purpose; the advisor's own diagnostics about a file
+    (ADV0xx: it cannot be parsed, a reference is broken) are reported wherever they are."""
+    if finding.code.startswith(DIAGNOSTIC_PREFIX):
+        return False
+    return is_test_code(finding.location.path, finding.evidence.function)
 
 
 def is_suppressed(finding: Finding, suppression: Suppression) -> bool:

@@ -338,11 +338,6 @@ class StreamConsumption(Fact):
         None,
     )
     resumes: bool = doc_default("The call replays an existing generation (`response_id`).", False)
-    in_test: bool = doc_default(
-        "The call is in test code: a `test*` function, a method of a `Test*` class, or a file "
-        "named `test_*.py` / `*_test.py` / `conftest.py` or under a `tests` / `test` folder.",
-        False,
-    )
     unread: tuple[str, ...] = doc_default(
         "Parts the call turns on that the consumer never reads: `tool-calls` (tools offered), "
         "`thinking` (reasoning on); empty when it reads them, an accumulator, or whole events.",

@@ -57,6 +57,8 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     rule_dirs: tuple[Path, ...] = field(default=())
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    include_tests: bool = False
+    """Report findings in test code too (advisor/testcode.py says what test code is)."""
 
     def with_cli(
         self,

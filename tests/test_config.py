@@ -67,7 +67,7 @@ def test_no_configuration_means_defaults_and_the_git_root(project: Project) -> N
             'selct = ["ADV2"]',
             "pyproject.toml: [tool.advisor]: unknown key 'selct' (did you mean 'select'?); "
             "allowed keys: exclude, extend-exclude, extend-select, fail-on, force-exclude, "
-            "ignore, max-file-size, per-file-ignores, respect-gitignore, rule-dirs, select, "
+            "ignore, include-tests, max-file-size, per-file-ignores, respect-gitignore, rule-dirs, select, "
             "severity",
         ),
         (
@@ -172,3 +172,32 @@ def test_config_error_is_raised_by_the_api(project: Project) -> None:
     root = project({".advisor.yaml": "fail-on: [error]\n"})
     with pytest.raises(ConfigError, match="'fail-on': expected one of"):
         load_settings([root])
+
+
+def test_findings_in_test_code_are_reported_only_on_request(project, run_cli) -> None:  # type: ignore[no-untyped-def]
+    files = {
+        "tests/test_stream.py": """
+            from fastapi.responses import StreamingResponse
+            def make_events():
+                return StreamingResponse(iter(["data: x\\n\\n"]), media_type="text/event-stream")
+            """,
+        "app/views.py": """
+            from fastapi.responses import StreamingResponse
+            def events():
+                return StreamingResponse(iter(["data: x\\n\\n"]), media_type="text/event-stream")
+            """,
+        "tests/broken.py": "def f(:\n",
+    }
+    root = project(files)
+    default = run_cli("check", "-q", ".", cwd=root)
+    assert [line.split(":")[0] + " " + line.split()[1] for line in default.out.splitlines()] == [
+        "app/views.py ADV201",
+        "tests/broken.py ADV001",  # the advisor's own diagnostics are reported everywhere
+    ]
+    (root / ".advisor.yaml").write_text("include-tests: true\n", encoding="utf-8")
+    included = run_cli("check", "-q", ".", cwd=root)
+    assert [line.split(":")[0] + " " + line.split()[1] for line in included.out.splitlines()] == [
+        "app/views.py ADV201",
+        "tests/broken.py ADV001",
+        "tests/test_stream.py ADV201",
+    ]

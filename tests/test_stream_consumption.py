@@ -404,29 +404,6 @@ def test_unread_parts_and_structured_output() -> None:
     assert (fact.tools, fact.thinking) == (True, True)
 
 
-@pytest.mark.parametrize(
-    ("path", "function", "expected"),
-    [
-        ("app/mod.py", "collect", False),
-        ("tests/mod.py", "collect", True),
-        ("app/test_mod.py", "collect", True),
-        ("app/mod.py", "test_collect", True),
-    ],
-)
-def test_in_test(path: str, function: str, expected: bool) -> None:
-    fact = one(
-        f"""
-        def {function}(m):
-            return "".join(
-                c.choices[0].delta.content or ""
-                for c in client.chat.completions.create(model="x", messages=m, stream=True)
-            )
-        """,
-        path,
-    )
-    assert fact.in_test is expected
-
-
 def test_client_imported_from_another_module_and_reach() -> None:
     files = {
         "app/llm.py": "from openai import OpenAI\n\nclient = OpenAI()\n",

@@ -143,34 +143,12 @@ def _fact(call: LlmCall, node: ast.Call, sites: list[_Site], context: Context) -
         max_tokens=call.max_tokens,
         sync_allowed=sync_allowed,
         resumes=call.resumes,
-        in_test=_in_test(context),
         unread=tuple(unread),
         render=render.spelled if render else None,
         render_throttled=render.throttled if render else None,
         render_at=_evidence(context, render.node, render.scope, False) if render else None,
         loop_at=_evidence(context, loops[0].node, loops[0].scope, True) if loops else None,
     )
-
-
-def _in_test(context: Context) -> bool:
-    """Test code streams on purpose: it exercises the streaming path."""
-    parts = context.path.split("/")
-    name = parts[-1]
-    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
-        return True
-    if any(part in ("tests", "test") for part in parts[:-1]):
-        return True
-    scope: Scope | None = context.scope
-    while scope is not None and scope.parent is not None:
-        label = getattr(scope.node, "name", "")
-        if isinstance(scope.node, ast.ClassDef) and label.startswith("Test"):
-            return True
-        if isinstance(scope.node, ast.FunctionDef | ast.AsyncFunctionDef) and label.startswith(
-            "test"
-        ):
-            return True
-        scope = scope.parent
-    return False
 
 
 def _evidence(context: Context, node: ast.AST, scope: Scope, header: bool) -> Evidence:

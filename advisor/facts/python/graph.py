@@ -19,6 +19,7 @@ from advisor.facts.python.values import attribute_chain, call_argument, qualifie
 from advisor.facts.python.walk import Context, Loop, fan_out_loop, is_main_guard
 from advisor.model import Edge, Entry, Export, FunctionInfo, Mount
 from advisor.tables import Slot, frameworks
+from advisor.testcode import is_test_module
 
 
 def symbol_of(expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:
@@ -349,18 +350,6 @@ def _alternatives(name: str, scope: Scope) -> list[tuple[str, bool]]:
         else:
             return []  # bound to something computed: not a choice between functions
     return found
-
-
-def is_test_module(path: str) -> bool:
-    """A test file by pytest's and unittest's conventions (`tests/`, `test_*.py`, ...)."""
-    parts = path.split("/")
-    name = parts[-1]
-    return (
-        name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-        or any(part in ("tests", "test") for part in parts[:-1])
-    )
 
 
 def _is_function_reference(expr: ast.expr, scope: Scope) -> bool:
