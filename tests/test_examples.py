@@ -47,3 +47,10 @@ def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
         ("examples/streaming-client/client.py", "ADV301"),
         ("examples/streaming-client/client.py", "ADV401"),
     }
+
+
+def test_readme_shows_the_real_output() -> None:
+    """The README's first console block is `advisor check examples/` as it is today."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n$ advisor check examples/\n", 1)[1].split("```", 1)[0]
+    assert block == (SNAPSHOTS / "examples.txt").read_text(encoding="utf-8")
