@@ -28,7 +28,7 @@ from advisor.policy.selftest import check_examples
 from advisor.reporters import RenderOptions
 from advisor.reporters import json as json_reporter
 from advisor.reporters import text as text_reporter
-from advisor.reporters.endpoints import endpoint_dict, explain_text
+from advisor.reporters.endpoints import endpoint_dict, explain_text, inventory_text
 from advisor.routing import normalize_path
 
 REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
@@ -122,6 +122,24 @@ def _emit(text: str, output_file: Path | None) -> None:
         temporary.replace(output_file)
     except OSError as exc:
         raise UsageError(f"{output_file}: cannot write report: {exc.strerror or exc}") from exc
+
+
+@cli.command("endpoints")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def endpoints_command(paths: tuple[Path, ...], output_format: str, config: Path | None) -> int:
+    """List the endpoints of PATHS (spec operations and code routes, joined) with what each
+    does today and the flowchart's verdict."""
+    targets = list(paths) or [Path()]
+    result = analyze(targets, settings=load_settings(targets, config))
+    options = RenderOptions()
+    if output_format == "json":
+        documents = [endpoint_dict(result, e, options) for e in result.endpoints]
+        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+    else:
+        click.echo(inventory_text(result, options), nl=False)
+    return ExitCode.OK
 
 
 HTTP_METHODS = frozenset(

@@ -180,3 +180,28 @@ def _what_would_change(endpoint: Endpoint) -> list[str]:
                 f"   (# advisor: {FLIPS[name][other]})"
             )
     return changes
+
+
+def inventory_text(result: Result, options: RenderOptions) -> str:
+    """One line per endpoint: where it is seen, what it does today, the flowchart's verdict."""
+    rows = [("ENDPOINT", "SEEN IN", "TODAY", "VERDICT")]
+    for endpoint in result.endpoints:
+        seen = " + ".join(
+            part
+            for part, present in (("code", endpoint.in_code), ("spec", endpoint.in_spec))
+            if present
+        )
+        today = ", ".join(STRATEGY_NAMES.get(s, s) for s in endpoint.observed) or "-"
+        rows.append((endpoint.label, seen, today, endpoint.verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+        for row in rows
+    ]
+    judged = sum(1 for e in result.endpoints if e.model_output)
+    review = len(result.needs_review())
+    verb = "needs" if review == 1 else "need"
+    lines.append(
+        f"{len(result.endpoints)} endpoints: {judged} serve model output, {review} {verb} review."
+    )
+    return "\n".join(lines) + "\n"
