@@ -19,7 +19,7 @@ import jsonschema
 import yaml
 
 from advisor.errors import ConfigError
-from advisor.hints import hints_from, pattern_problem
+from advisor.hints import HINT_FIELDS, hints_from, pattern_problem
 from advisor.model import Severity
 from advisor.paths import shown
 from advisor.read.yamlload import SafeLoader
@@ -162,6 +162,12 @@ def _describe(error: jsonschema.ValidationError, table: Mapping[str, Any]) -> st
     key = ".".join(_key_part(p) for p in error.absolute_path)
     where = f"'{key}'" if key else "top level"
     schema = error.schema if isinstance(error.schema, dict) else {}
+    dotted = _unquoted_pattern(error)
+    if dotted is not None:
+        return (
+            f'{where}: write the pattern in quotes, "{dotted}" = {{ ... }}; without them TOML '
+            "reads its dots as nested tables"
+        )
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         instance = error.instance if isinstance(error.instance, dict) else {}
@@ -189,6 +195,22 @@ def _describe(error: jsonschema.ValidationError, table: Mapping[str, Any]) -> st
     if error.validator == "minLength":
         return f"{where}: {error.message}"
     return f"{where}: {error.message}"
+
+
+def _unquoted_pattern(error: jsonschema.ValidationError) -> str | None:
+    """`app.jobs.run = {...}` under `[tool.advisor.hints]`: the dotted pattern TOML split up."""
+    path = list(error.absolute_path)
+    if error.validator != "additionalProperties" or len(path) != 2 or path[0] != "hints":
+        return None
+    parts = [str(path[1])]
+    value = error.instance
+    while isinstance(value, dict) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if key in HINT_FIELDS:
+            break
+        parts.append(str(key))
+        value = inner
+    return ".".join(parts) if len(parts) > 1 and isinstance(value, dict) else None
 
 
 def _join(prefix: str, name: str) -> str:

@@ -97,6 +97,22 @@ class HintComment:
         return hints_from(self.given)
 
 
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_-]+)\s*(=)?")
+
+
+def looks_like_hint(body: str) -> bool:
+    """Whether a comment after `advisor:` is meant as hints: it starts with `word=`, or with a
+    word close to a hint key (`long-running` without a value, `userfacing`). Prose that happens
+    to follow `advisor:` (`# advisor: the account's advisor`) is nobody's hint: no report."""
+    match = _FIRST_WORD.match(body)
+    if match is None:
+        return False
+    if match[2]:
+        return True
+    word = match[1].replace("_", "-").lower()
+    return bool(difflib.get_close_matches(word, list(HINT_FIELDS), n=1, cutoff=0.8))
+
+
 def is_suppression(body: str) -> bool:
     """`# advisor: ignore[...]` is a suppression (advisor/facts/suppressions.py), not a hint."""
     return _IGNORE.match(body) is not None

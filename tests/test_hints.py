@@ -268,6 +268,8 @@ def test_comments_on_no_function() -> None:
             pass
         # advisor: ignore[ADV201]
         # Note for the advisor: prose is not a hint
+        # advisor: the account's advisor (prose too)
+        # advisor:
     """
     assert hints_of(source) == []
     assert problems_of(source) == [
@@ -275,6 +277,24 @@ def test_comments_on_no_function() -> None:
         (6, None, NOT_ATTACHED),
         (8, None, NOT_ATTACHED),
         (11, None, NOT_ATTACHED),
+    ]
+
+
+def test_a_bare_hint_key_is_reported() -> None:
+    source = """
+        def handler():  # advisor: long-running
+            pass
+        def other():  # advisor: userfacing false
+            pass
+    """
+    assert problems_of(source) == [
+        (
+            1,
+            "long-running",
+            "'long-running' is not a hint; write key=value, e.g. user-facing=false",
+        ),
+        (3, "userfacing", "'userfacing' is not a hint; write key=value, e.g. user-facing=false"),
+        (3, "false", "'false' is not a hint; write key=value, e.g. user-facing=false"),
     ]
 
 
@@ -476,6 +496,11 @@ def test_hints_table_in_advisor_yaml(project: Project) -> None:
             '"POST /v1/reports" = { expected-output-tokens = 1.5 }',
             "'hints.\"POST /v1/reports\".expected-output-tokens': expected an integer, got "
             "number 1.5",
+        ),
+        (
+            "app.jobs.run = { user-facing = false }",
+            "'hints.app': write the pattern in quotes, \"app.jobs.run\" = { ... }; without "
+            "them TOML reads its dots as nested tables",
         ),
         (
             '"app.jobs.*" = true',

@@ -26,6 +26,7 @@ from advisor.hints import (
     hint_text,
     hints_from,
     is_suppression,
+    looks_like_hint,
     parse_hint_comment,
 )
 from advisor.model import Evidence, FunctionHints, Hints, InvalidHint, Location
@@ -53,15 +54,15 @@ class _Attached:
 
 def hint_comments(source: PythonSource) -> dict[int, _Comment]:
     """The hint comments of a module by line: comments that begin with `advisor:` (also after
-    another tool's comment, `# noqa  # advisor: ...`; not prose that mentions the advisor) and
-    are not suppressions."""
+    another tool's comment, `# noqa  # advisor: ...`; not prose that mentions the advisor),
+    look like hints, and are not suppressions."""
     found: dict[int, _Comment] = {}
     for comment in source.comments:
         text = source.line_text(comment.line)[comment.column - 1 :]
         marker = _ADDRESSED.search(text)
         if marker is None or not text[: marker.start()].rstrip().endswith("#"):
             continue
-        if is_suppression(comment.body):
+        if is_suppression(comment.body) or not looks_like_hint(comment.body):
             continue
         # Point at the `#` of `# advisor:`, which may follow another tool's comment.
         hash_at = text.rindex("#", 0, marker.start())
