@@ -97,20 +97,32 @@ class HintComment:
         return hints_from(self.given)
 
 
-_FIRST_WORD = re.compile(r"\s*([A-Za-z_-]+)\s*(=)?")
+_FIRST_ITEM = re.compile(r"\s*([A-Za-z_-]+)\s*(?:=\s*([^\s,]*))?")
 
 
 def looks_like_hint(body: str) -> bool:
-    """Whether a comment after `advisor:` is meant as hints: it starts with `word=`, or with a
-    word close to a hint key (`long-running` without a value, `userfacing`). Prose that happens
-    to follow `advisor:` (`# advisor: the account's advisor`) is nobody's hint: no report."""
-    match = _FIRST_WORD.match(body)
+    """Whether a comment after `advisor:` is meant as hints: it starts with a word close to a
+    hint key (`long-running` without a value, `userfacing=false`), or with `word=value` where
+    the value is one a hint takes (`stream=true`). Prose that happens to follow `advisor:`
+    (`# advisor: the account's advisor`, `# advisor: n = number of moves`) is nobody's hint,
+    and is not reported."""
+    match = _FIRST_ITEM.match(body)
     if match is None:
         return False
-    if match[2]:
-        return True
     word = match[1].replace("_", "-").lower()
-    return bool(difflib.get_close_matches(word, list(HINT_FIELDS), n=1, cutoff=0.8))
+    if difflib.get_close_matches(word, list(HINT_FIELDS), n=1, cutoff=0.8):
+        return True
+    value = match[2]
+    return value is not None and (
+        value.lower() in ("true", "false") or bool(_INTEGER.fullmatch(value)) or value in _words()
+    )
+
+
+@functools.cache
+def _words() -> frozenset[str]:
+    """Every value an enum hint takes (`text`, `stream`, `async-job`, ...)."""
+    properties: Mapping[str, Any] = schema(_SCHEMA)["properties"]
+    return frozenset(str(v) for p in properties.values() for v in p.get("enum", ()))
 
 
 def is_suppression(body: str) -> bool:

@@ -24,6 +24,7 @@ from advisor.hints import (
     config_hints,
     config_layers,
     invalid_value,
+    looks_like_hint,
     merge_hints,
     normalize_path,
     parse_hint_comment,
@@ -183,6 +184,26 @@ def test_one_validation_for_every_place(key: str, value: object) -> None:
     assert [f.key for f in summary.facts if isinstance(f, InvalidHint)] == [key]
 
 
+@pytest.mark.parametrize(
+    ("body", "meant"),
+    [
+        ("user-facing=false", True),
+        ("userfacing=false", True),
+        ("long-running", True),
+        ("long-running: true", True),
+        ("stream=true", True),
+        ("mode=batch", True),
+        ("tokens=1500", True),
+        ("the account's advisor", False),
+        ("dest_num = destination column", False),
+        ("TODO: ask the team", False),
+        ("", False),
+    ],
+)
+def test_what_reads_as_a_hint(body: str, meant: bool) -> None:
+    assert looks_like_hint(body) is meant
+
+
 def test_unknown_hint_names_the_closest_key() -> None:
     assert unknown_hint("strategy") is None
     message = unknown_hint("longrunning")
@@ -269,6 +290,7 @@ def test_comments_on_no_function() -> None:
         # advisor: ignore[ADV201]
         # Note for the advisor: prose is not a hint
         # advisor: the account's advisor (prose too)
+        # advisor: dest_num = destination column
         # advisor:
     """
     assert hints_of(source) == []
