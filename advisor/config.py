@@ -24,7 +24,7 @@ from advisor.model import Severity
 from advisor.paths import shown
 from advisor.read.yamlload import SafeLoader
 from advisor.resources import validator
-from advisor.settings import Settings
+from advisor.settings import Settings, Thresholds
 
 YAML_CONFIG_NAMES = (".advisor.yaml", ".advisor.yml")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -154,6 +154,17 @@ def settings_from_table(table: Mapping[str, Any], path: Path, label: str) -> Set
             (str(pattern), hints_from(values.items()))
             for pattern, values in table.get("hints", {}).items()
         ),
+        flowchart=_thresholds(table.get("flowchart", {})),
+    )
+
+
+def _thresholds(table: dict[str, Any]) -> Thresholds:
+    defaults = Thresholds()
+    return Thresholds(
+        long_form_tokens=int(table.get("long-form-tokens", defaults.long_form_tokens)),
+        request_budget_s=float(table.get("request-budget-seconds", defaults.request_budget_s)),
+        tokens_per_second=float(table.get("tokens-per-second", defaults.tokens_per_second)),
+        first_token_s=float(table.get("first-token-seconds", defaults.first_token_s)),
     )
 
 

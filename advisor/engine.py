@@ -15,11 +15,20 @@ from advisor.errors import ConfigError, InternalError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize
-from advisor.model import Evidence, FileSummary, Finding, Location, ParseFailure, Severity
+from advisor.flowchart import decide_endpoints
+from advisor.model import (
+    Endpoint,
+    Evidence,
+    FileSummary,
+    Finding,
+    Location,
+    ParseFailure,
+    Severity,
+)
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
-from advisor.project import project_facts
+from advisor.project import build_project
 from advisor.settings import Settings
 
 
@@ -34,6 +43,11 @@ class Result:
     settings: Settings
     summaries: tuple[FileSummary, ...] = ()
     """Per-file facts the findings were drawn from (for reports and `explain`)."""
+    endpoints: tuple[Endpoint, ...] = ()
+    """Every endpoint of the inventory with its flowchart verdict."""
+
+    def needs_review(self) -> tuple[Endpoint, ...]:
+        return tuple(e for e in self.endpoints if e.needs_review)
 
     def failing(self) -> tuple[Finding, ...]:
         threshold = self.settings.fail_on.rank
@@ -118,7 +132,9 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
 
 def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
     rules = selected_rules(catalog, settings)
-    raw = evaluate(rules, facts_by_kind(project_facts(summaries)))
+    project = build_project(summaries)
+    endpoints = decide_endpoints(project, settings)
+    raw = evaluate(rules, facts_by_kind([*project.facts, *endpoints]))
     findings = finalize(raw, summaries, settings)
     return Result(
         findings=tuple(findings),
@@ -127,4 +143,5 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),
+        endpoints=endpoints,
     )

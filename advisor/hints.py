@@ -23,6 +23,7 @@ from typing import Any
 
 from advisor.model import Evidence, Fact, FunctionHints, Hints
 from advisor.resources import schema, validator
+from advisor.routing import normalize_path
 from advisor.settings import Settings
 
 HINT_FIELDS: dict[str, str] = {
@@ -184,30 +185,6 @@ def hint_text(value: object) -> str:
 
 
 # --- endpoint patterns of the configuration -------------------------------------------------
-
-_PARAMETERS = re.compile(
-    r"\(\?P<[^<>/]*>[^()]*\)"  # Django re_path: (?P<pk>[0-9]+)
-    r"|\{[^{}/]*\}"  # OpenAPI, FastAPI, Starlette, aiohttp, Litestar: {id}, {id:int}, {*}
-    r"|<[^<>/]*>"  # Flask, Quart, Django, Sanic: <id>, <int:id>, <path:rest>
-    r"|(?<=/):[A-Za-z_][A-Za-z0-9_]*"  # Express style, a whole segment: /:id
-)
-_SLASHES = re.compile(r"/{2,}")
-
-
-def normalize_path(path: str) -> str:
-    """A served path with every parameter written `{}`, so that `/users/{user_id}`,
-    `/users/<int:uid>` and `/users/:id` compare equal: rooted at `/`, without a trailing
-    slash (except the root), without Django's `^` and `$`. A `:verb` after a parameter
-    (`/models/{m}:generate`) is not a parameter."""
-    text = path.strip()
-    if text.startswith("^"):
-        text = text[1:]
-    if text.endswith("$"):
-        text = text[:-1]
-    text = _SLASHES.sub("/", "/" + text.lstrip("/"))
-    text = _PARAMETERS.sub("{}", text)
-    return text.rstrip("/") or "/"
-
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY")
 """Methods an endpoint pattern may name (config.schema.json lists the same)."""

@@ -573,6 +573,8 @@ def test_the_schema_and_the_messages_know_the_same_methods() -> None:
         ("/", "/"),
         ("", "/"),
         ("/time:now", "/time:now"),
+        ("/users/{uid:\\d+}", "/users/{}"),
+        ("/files/{name:[^/]+}", "/files/{}"),
     ],
 )
 def test_normalize_path(path: str, normal: str) -> None:
