@@ -315,12 +315,26 @@ def config_layers(
     ]
 
 
+def comment_hint_index(facts: Iterable[Fact]) -> dict[str, list[tuple[Hints, str]]]:
+    """Every function's `# advisor:` hint comments as labelled layers, in line order, by
+    module.qualname: build it once per run and look handlers up in it."""
+    found = sorted(
+        (f for f in facts if isinstance(f, FunctionHints)),
+        key=lambda f: (f.evidence.location.path, f.evidence.location.line),
+    )
+    index: dict[str, list[tuple[Hints, str]]] = {}
+    for fact in found:
+        label = f"{hint_place(fact.evidence)} # advisor:"
+        index.setdefault(fact.function, []).append((fact.hints, label))
+    return index
+
+
 def comment_layers(facts: Iterable[Fact], function: str) -> list[tuple[Hints, str]]:
     """The `# advisor:` hint comments on `function` (module.qualname) as labelled layers, in
-    line order: `app/routes.py:30 # advisor:`."""
-    found = [f for f in facts if isinstance(f, FunctionHints) and f.function == function]
-    found.sort(key=lambda f: (f.evidence.location.path, f.evidence.location.line))
-    return [(f.hints, f"{hint_place(f.evidence)} # advisor:") for f in found]
+    line order: `app/routes.py:30 # advisor:`. For many functions, use `comment_hint_index`."""
+    return comment_hint_index(f for f in facts if getattr(f, "function", None) == function).get(
+        function, []
+    )
 
 
 def spec_label(evidence: Evidence) -> str:

@@ -16,6 +16,7 @@ import pytest
 from support import Run
 
 from advisor.config import load_settings
+from advisor.engine import analyze_sources
 from advisor.exitcodes import ExitCode
 from advisor.facts import summarize_python, summarize_spec
 from advisor.hints import (
@@ -30,7 +31,7 @@ from advisor.hints import (
     parse_hint_comment,
     unknown_hint,
 )
-from advisor.model import Fact, FunctionHints, Hints, InvalidHint, ResponseConstruction
+from advisor.model import Endpoint, Fact, FunctionHints, Hints, InvalidHint, ResponseConstruction
 from advisor.resources import schema
 from advisor.settings import Settings
 
@@ -701,3 +702,75 @@ def test_merge_is_pure() -> None:
     first = Hints(user_facing=True)
     merge_hints([(first, "a"), (replace(first, user_facing=False), "b")])
     assert first == Hints(user_facing=True)
+
+
+# --- the flowchart reads all three places ---------------------------------------------------
+
+HANDLER = """
+    from fastapi import FastAPI
+    from openai import OpenAI
+
+    app = FastAPI()
+    client = OpenAI()
+
+
+    @app.post("/v1/reports"){comment}
+    def create_report(topic: str):
+        reply = client.chat.completions.create(model="m", messages=[topic])
+        return {{"report": reply.choices[0].message.content}}
+    """
+
+SPEC = """
+    openapi: 3.1.0
+    info: {title: t, version: "1"}
+    paths:
+      /v1/reports:
+        post:
+          operationId: create_report
+          x-advisor: {output: structured, expected-output-tokens: 300}
+          responses: {"200": {description: ok}}
+    """
+
+
+def report_endpoint(
+    comment: str = "", spec: bool = False, hints: tuple[tuple[str, Hints], ...] = ()
+) -> Endpoint:
+    files = {"app.py": HANDLER.format(comment=comment)}
+    if spec:
+        files["openapi.yaml"] = SPEC
+    sources = {path: textwrap.dedent(text).lstrip().encode() for path, text in files.items()}
+    settings = Settings(
+        root=Path("/nonexistent"), config_path=Path("/x/.advisor.yaml"), endpoint_hints=hints
+    )
+    (found,) = [
+        e for e in analyze_sources(sources, settings).endpoints if e.label.startswith("POST")
+    ]
+    return found
+
+
+def test_without_hints_the_length_is_an_open_question() -> None:
+    assert report_endpoint().needs_review
+
+
+def test_a_comment_hint_changes_the_verdict() -> None:
+    found = report_endpoint("  # advisor: user-facing=false")
+    assert found.recommended == "batch"
+    assert found.waiting.source == "hint"
+    assert "app.py:8 # advisor:" in found.waiting.reason
+
+
+def test_a_configuration_hint_changes_the_verdict() -> None:
+    found = report_endpoint(hints=(("app.create_*", Hints(long_running=True)),))
+    assert found.recommended == "async-job"
+    assert ".advisor.yaml: hints 'app.create_*'" in found.outlasts.reason
+
+
+def test_comment_beats_spec_beats_configuration() -> None:
+    config = (("POST /v1/reports", Hints(output="text", expected_output_tokens=2000)),)
+    assert report_endpoint(hints=config).recommended == "stream"
+    assert report_endpoint(spec=True, hints=config).recommended == "sync"
+    found = report_endpoint(
+        "  # advisor: output=text, expected-output-tokens=1500", spec=True, hints=config
+    )
+    assert found.recommended == "stream"
+    assert found.hints == Hints(output="text", expected_output_tokens=1500)
