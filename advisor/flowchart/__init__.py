@@ -170,7 +170,8 @@ def _serves_model_output(
     if any(value is not None for value in vars(hints).values()):
         return True
     if work is not None and (
-        any(c.api_kind in MODEL_KINDS for c in work.calls) or any(r.streams for r in work.responses)
+        any(c.api_kind in MODEL_KINDS for c in (*work.calls, *work.job_calls))
+        or any(r.streams for r in work.responses)
     ):
         return True
     return operation is not None and bool(

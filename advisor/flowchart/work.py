@@ -52,6 +52,8 @@ class RequestWork:
     responses: tuple[ResponseConstruction, ...]
     consumptions: tuple[StreamConsumption, ...]
     handoffs: tuple[Handoff, ...]
+    job_calls: tuple[LlmCall, ...] = ()
+    """Model calls of the work handed to workers (not in the request, but its answer)."""
 
 
 class WorkFinder:
@@ -86,6 +88,15 @@ class WorkFinder:
             if caller in self.graph.handoffs
             for task in sorted(self.graph.handoffs.successors(caller))
         )
+        job_functions = {
+            symbol for handoff in handoffs for symbol in self._routes(handoff.task)
+        } - set(routes)
+        job_calls = tuple(
+            f
+            for symbol in sorted(job_functions)
+            for f in self._by_function.get(symbol, [])
+            if isinstance(f, LlmCall)
+        )
         return RequestWork(
             handler=handler,
             functions=frozenset(routes),
@@ -97,6 +108,7 @@ class WorkFinder:
             responses=tuple(f for f in facts if isinstance(f, ResponseConstruction)),
             consumptions=tuple(f for f in facts if isinstance(f, StreamConsumption)),
             handoffs=handoffs,
+            job_calls=job_calls,
         )
 
     def _routes(self, start: str) -> dict[str, Route]:
