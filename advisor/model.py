@@ -189,7 +189,8 @@ class ResponseConstruction(Fact):
         "false for a single call; null when the body is not seen."
     )
     long_running: bool | None = doc_default(
-        "A `# advisor: long-running=true|false` hint on the handler or the generator.",
+        "A `# advisor: long-running=true|false` hint on the handler or the generator (the "
+        "generator's wins).",
         None,
     )
     stream_function: str | None = doc_default(
@@ -287,6 +288,20 @@ class Hints:
     )
     strategy: str | None = doc_default(
         "Declared strategy: `stream`, `sync`, `batch` or `async-job` (`strategy`).", None
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionHints(Fact):
+    kind: ClassVar[str] = "function-hints"
+    summary: ClassVar[str] = (
+        "A `# advisor: key=value` hint comment on a Python function (on its `def` line, a "
+        "decorator line, or the comment line just above them); one fact per comment."
+    )
+    function: str = doc("The function the hints are written on, as module.qualname")
+    hints: Hints = doc(
+        "The valid hints of the comment (invalid ones are `invalid-hint` facts); fields the "
+        "comment does not give are null."
     )
 
 
@@ -684,7 +699,7 @@ class InvalidHint(Fact):
     kind: ClassVar[str] = "invalid-hint"
     summary: ClassVar[str] = "An `x-advisor` or `# advisor:` hint that is not understood."
     key: str | None = doc("The hint key, when there is one.")
-    source: str = doc("`x-advisor`, `x-advisor-ignore` or `comment`.")
+    source: str = doc("`x-advisor`, `x-advisor-ignore` or `comment` (a `# advisor:` comment).")
     message: str = doc("What is wrong and what is accepted.")
 
 
@@ -699,6 +714,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         SpecOperation,
         UnresolvedRef,
         InvalidHint,
+        FunctionHints,
         RouteHandler,
         StreamConsumption,
         ChunkDecode,

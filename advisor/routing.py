@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import re
 
-_PARAMETER = re.compile(r"\{[^}]*\}|<[^>]*>|(?<=/):[A-Za-z_][A-Za-z0-9_]*")
+_PARAMETER = re.compile(
+    r"\(\?P<[^<>]*>[^()]*\)"  # Django re_path: (?P<pk>[0-9]+)
+    r"|\{[^{}]*\}"  # OpenAPI, FastAPI, Starlette, aiohttp, Litestar: {id}, {id:int}, {*}
+    r"|<[^<>]*>"  # Flask, Quart, Django, Sanic: <id>, <int:id>, <path:rest>
+    r"|(?<=/):[A-Za-z_][A-Za-z0-9_]*"  # Express style, a whole segment: /:id
+)
+_SLASHES = re.compile(r"/{2,}")
 
 
 def normalize_path(path: str) -> str:
-    normalized = _PARAMETER.sub("{}", path.strip())
-    if not normalized.startswith("/"):
-        normalized = "/" + normalized
-    if len(normalized) > 1:
-        normalized = normalized.rstrip("/")
-    return normalized
+    """Every parameter written `{}`, rooted at `/`, without a trailing slash (except the root),
+    without a Django regex's `^` and `$`, and with repeated slashes collapsed. A `:verb` after a
+    parameter (`/models/{m}:generate`) is not a parameter. Config hint patterns go through it
+    too (advisor/hints.py): its globs (`*`, `**`, `?`) survive."""
+    text = path.strip()
+    if text.startswith("^"):
+        text = text[1:]
+    if text.endswith("$"):
+        text = text[:-1]
+    text = _SLASHES.sub("/", "/" + text.lstrip("/"))
+    text = _PARAMETER.sub("{}", text)
+    return text.rstrip("/") or "/"
 
 
 def endpoint_label(method: str, path: str | None, fallback: str = "") -> str:

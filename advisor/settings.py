@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from advisor.model import Severity
+from advisor.model import Hints, Severity
 
 # Folders nobody wants linted; the same spirit as ruff's default `exclude`.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -73,6 +73,9 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     include_tests: bool = False
     """Report findings in test code too (advisor/testcode.py says what test code is)."""
+    endpoint_hints: tuple[tuple[str, Hints], ...] = ()
+    """The `hints` table: (endpoint or handler pattern, hints), in the order of the file
+    (advisor/hints.py `config_hints` matches them)."""
     flowchart: Thresholds = field(default_factory=lambda: Thresholds())
     """The flowchart's thresholds and the rates of the latency estimates."""
 

@@ -9,7 +9,7 @@ report and `advisor explain` show.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from advisor.flowchart.estimates import estimate
 from advisor.flowchart.graph import QUESTIONS, STRATEGY_NAMES, walk
@@ -23,7 +23,8 @@ from advisor.flowchart.questions import (
     whole,
 )
 from advisor.flowchart.work import RequestWork, WorkFinder
-from advisor.model import Answer, Endpoint, Fact, Hints, SpecOperation
+from advisor.hints import comment_hint_index
+from advisor.model import Answer, Endpoint, Hints, SpecOperation
 from advisor.project import Project
 from advisor.routing import endpoint_label
 from advisor.settings import Settings
@@ -35,13 +36,17 @@ NOT_JUDGED = Answer(value="unknown", source="", reason="not judged: it serves no
 
 def decide_endpoints(project: Project, settings: Settings) -> tuple[Endpoint, ...]:
     finder = WorkFinder(project.graph, project.facts)
+    comments = comment_hint_index(project.facts)
     return tuple(
-        _decide(sighting, finder, project.facts, settings) for sighting in inventory(project.facts)
+        _decide(sighting, finder, comments, settings) for sighting in inventory(project.facts)
     )
 
 
 def _decide(
-    sighting: Sighting, finder: WorkFinder, facts: Sequence[Fact], settings: Settings
+    sighting: Sighting,
+    finder: WorkFinder,
+    comments: Mapping[str, list[tuple[Hints, str]]],
+    settings: Settings,
 ) -> Endpoint:
     route, operation = sighting.route, sighting.operation
     work = finder.work(route.handler) if route is not None else None
@@ -49,7 +54,7 @@ def _decide(
     observed_spec = operation.strategies if operation is not None else ()
     observed = observed_code or observed_spec
     label = endpoint_label(sighting.method, sighting.path, route.handler if route else "")
-    hints, sources = endpoint_hints(sighting, facts, settings)
+    hints, sources = endpoint_hints(sighting, settings, comments)
     material = Material(
         label=label,
         work=work,

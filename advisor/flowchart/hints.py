@@ -1,40 +1,32 @@
 """The hints that apply to an endpoint, and where each was written.
 
-Explicit statements beat inference, and the most specific statement wins: a hint in the spec
-(`x-advisor` on the operation, its path item or the document) applies to the endpoint, and
-each field remembers its source so that the flowchart's evidence can say "hint: openapi.yaml:40
-x-advisor".
+Explicit statements beat inference, and the statement closest to the code wins, field by field:
+the configuration's `hints` patterns (least specific first), then the spec's `x-advisor` (on the
+operation, its path item or the document), then `# advisor:` comments on the handler. Each field
+remembers its source so that the flowchart's evidence can say "hint: openapi.yaml:40 x-advisor".
+Reading, validating and matching hints is advisor/hints.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from advisor.flowchart.inventory import Sighting
-from advisor.model import Fact, Hints
+from advisor.hints import config_layers, merge_hints, spec_label
+from advisor.model import Hints
 from advisor.settings import Settings
 
 
 def endpoint_hints(
-    sighting: Sighting, facts: Sequence[Fact], settings: Settings
+    sighting: Sighting, settings: Settings, comments: Mapping[str, list[tuple[Hints, str]]]
 ) -> tuple[Hints, dict[str, str]]:
-    layers: list[tuple[Hints, str]] = []
-    operation = sighting.operation
+    """Merged hints and, per `Hints` field, the label of the place that set it. `comments` is
+    `comment_hint_index(facts)`, built once per run."""
+    route, operation = sighting.route, sighting.operation
+    handler = route.handler if route is not None else None
+    layers = config_layers(settings, sighting.method, sighting.path, handler)
     if operation is not None:
-        location = operation.evidence.location
-        layers.append((operation.hints, f"{location.path}:{location.line} x-advisor"))
-    return merge(layers)
-
-
-def merge(layers: Sequence[tuple[Hints, str]]) -> tuple[Hints, dict[str, str]]:
-    """Later layers override earlier ones, field by field; unset fields override nothing."""
-    values: dict[str, object] = {}
-    sources: dict[str, str] = {}
-    for hints, source in layers:
-        for field in dataclasses.fields(hints):
-            value = getattr(hints, field.name)
-            if value is not None:
-                values[field.name] = value
-                sources[field.name] = source
-    return Hints(**values), sources  # type: ignore[arg-type]
+        layers.append((operation.hints, spec_label(operation.evidence)))
+    if handler is not None:
+        layers.extend(comments.get(handler, []))
+    return merge_hints(layers)
