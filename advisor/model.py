@@ -643,6 +643,11 @@ class Endpoint(Fact):
         "Where that length comes from: the expected-output-tokens hint, the `max_tokens` cap "
         "of the code, or the spec's maximum or default."
     )
+    output_length: str | None = doc_default(
+        "That length in words: `up to 1500 tokens (the max_tokens cap)`, `about 900 tokens "
+        "(the expected-output-tokens hint)`.",
+        None,
+    )
     waiting: Answer = doc("Q1: is someone waiting for the answer?")
     outlasts: Answer = doc("Q2: does the work outlast one HTTP request?")
     whole: Answer = doc("Q3: does the next consumer need the whole response before it can act?")

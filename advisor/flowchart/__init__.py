@@ -23,7 +23,7 @@ from advisor.flowchart.questions import (
     whole,
 )
 from advisor.flowchart.work import RequestWork, WorkFinder
-from advisor.hints import comment_hint_index
+from advisor.hints import HINT_KEYS, comment_hint_index
 from advisor.model import Answer, Endpoint, Hints, SpecOperation
 from advisor.project import Project
 from advisor.routing import endpoint_label
@@ -102,6 +102,7 @@ def _decide(
         sequential_calls=len(work.chain) if work else 0,
         output_tokens=tokens,
         output_tokens_source=tokens_source,
+        output_length=_length(tokens, tokens_source),
         waiting=answers[0],
         outlasts=answers[1],
         whole=answers[2],
@@ -111,7 +112,9 @@ def _decide(
         needs_review=judged and result.open_question is not None,
         open_questions=(result.open_question,) if judged and result.open_question else (),
         hints=hints,
-        hint_sources=tuple(f"{field}: {where}" for field, where in sorted(sources.items())),
+        hint_sources=tuple(
+            f"{HINT_KEYS.get(field, field)}: {where}" for field, where in sorted(sources.items())
+        ),
         pipeline=in_request_pipeline(work, thresholds) if work is not None else None,
         drift=_drift(observed_code, observed_spec, operation) if route and operation else None,
         hint_unmet=(
@@ -125,6 +128,13 @@ def _decide(
         code_at=route.evidence if route else None,
         spec_at=operation.evidence if operation else None,
     )
+
+
+def _length(tokens: int | None, source: str | None) -> str | None:
+    if tokens is None or source is None:
+        return None
+    about = "about" if "hint" in source or "default" in source else "up to"
+    return f"{about} {tokens} tokens ({source})"
 
 
 def _verdict(judged: bool, recommended: str | None, open_question: str | None) -> str:

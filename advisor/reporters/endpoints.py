@@ -148,8 +148,7 @@ def _estimates(endpoint: Endpoint) -> list[str]:
             f"all of it after {_seconds(estimate.total_s)}"
         )
     if lines:
-        tokens = f"{endpoint.output_tokens} tokens ({endpoint.output_tokens_source})"
-        lines.insert(0, f"Estimates for {tokens} at {endpoint.rates}:")
+        lines.insert(0, f"Estimates for {endpoint.output_length} at {endpoint.rates}:")
     return lines
 
 
