@@ -80,6 +80,18 @@ def cli() -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of each finding.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix, --diff or --show-fixes: include fixes that may change behaviour.",
+)
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="List the fixes applied (or available) and the fixable findings left, on stderr.",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -92,6 +104,10 @@ def check(
     config: Path | None,
     quiet: bool,
     statistics: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path()]
@@ -103,12 +119,44 @@ def check(
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
     result = analyze(targets, settings=settings)
+    if fix or diff or show_fixes:
+        result, diff_status = _fixes(result, targets, fix, unsafe_fixes, diff, show_fixes, quiet)
+        if diff:
+            return diff_status
     options = RenderOptions(quiet=quiet, statistics=statistics)
     rendered = REPORTERS[output_format](result, options)
     _emit(rendered, output_file)
     if exit_zero or not result.failing():
         return ExitCode.OK
     return ExitCode.FINDINGS
+
+
+def _fixes(
+    result: Result,
+    targets: list[Path],
+    fix: bool,
+    unsafe: bool,
+    diff: bool,
+    show: bool,
+    quiet: bool,
+) -> tuple[Result, int]:
+    """Fix (or show the fixes); the result is what remains. With --diff, the status is 1 when
+    the diff is not empty, as for `ruff --diff` and `black --check`."""
+    from advisor.fixes import command  # libcst is imported only when fixes are asked for
+
+    write = fix and not diff
+    report = command.run(result, targets, write=write, unsafe=unsafe, diff=diff)
+    if diff:
+        click.echo(report.diff, nl=False)
+    for line in command.failure_lines(report):
+        click.echo(line, err=True)
+    if show:
+        for line in command.show_fixes(report, write=write):
+            click.echo(line, err=True)
+    if not quiet and (fix or diff):
+        for line in command.summary(report, write=write, unsafe=unsafe):
+            click.echo(line, err=True)
+    return report.result, ExitCode.FINDINGS if report.diff else ExitCode.OK
 
 
 def _emit(text: str, output_file: Path | None) -> None:

@@ -62,8 +62,12 @@ def analyze(
     *,
     settings: Settings | None = None,
     config: Path | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Result:
-    """Lint `paths` with the configuration found from the first path (or `settings`)."""
+    """Lint `paths` with the configuration found from the first path (or `settings`).
+
+    `overlay` gives the content of some files (by path relative to the root) instead of what
+    is on disk: `--fix` checks its rewrites this way before it writes anything."""
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
@@ -72,7 +76,7 @@ def analyze(
     summaries = []
     for source in sources:
         try:
-            summary = read_and_summarize(source, settings)
+            summary = read_and_summarize(source, settings, overlay)
         except Exception as exc:  # a bug in a detector: say which file triggers it
             raise InternalError(
                 f"while analysing {source.rel}: {type(exc).__name__}: {exc}"
@@ -109,7 +113,13 @@ def catalog_for(settings: Settings) -> Catalog:
     return catalog
 
 
-def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | None:
+def read_and_summarize(
+    source: SourceFile, settings: Settings, overlay: Mapping[str, bytes] | None = None
+) -> FileSummary | None:
+    if overlay is not None and source.rel in overlay:
+        data = overlay[source.rel]
+        reader = disk_reader(settings.root, settings.max_file_size)
+        return summarize(source.rel, source.language, data, settings, size=len(data), read=reader)
     try:
         size = source.path.stat().st_size
         with source.path.open("rb") as handle:

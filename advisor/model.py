@@ -851,6 +851,25 @@ class FileSummary:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A rule's automatic fix, as its rule file declares it: the registered transformation
+    (Python code, `advisor/fixes/registry.py`) that rewrites the code, whether applying it
+    can change behaviour, and what it does in a few words."""
+
+    transform: str
+    safety: str
+    """`safe` (applied by `--fix`) or `unsafe` (only with `--unsafe-fixes`)."""
+    title: str
+    target: tuple[str, ...] | None = None
+    """Field path of the fact's evidence (an `Evidence` or a tuple of them) that the
+    transformation edits; None for the finding's own evidence."""
+
+    @property
+    def safe(self) -> bool:
+        return self.safety == "safe"
+
+
+@dataclass(frozen=True)
 class Finding:
     """A rule firing on a fact, after the engine applied suppressions and overrides."""
 
@@ -860,6 +879,10 @@ class Finding:
     message: str
     evidence: Evidence
     fix_title: str | None = None
+    fix: Fix | None = field(default=None, compare=False)
+    """The automatic fix the rule declares for this kind of finding, if any."""
+    fact: Fact | None = field(default=None, compare=False, repr=False)
+    """The fact the rule fired on: what a fix transformation reads besides the positions."""
 
     @property
     def location(self) -> Location:
