@@ -171,6 +171,17 @@ class ResponseConstruction(Fact):
         "each item again.",
         None,
     )
+    unterminated_at: tuple[Evidence, ...] = doc_default(
+        "The strings that build the `data:` frames leaving their event open (not those of a "
+        "loop over the lines of one text); what ADV205's fix ends with a blank line.",
+        (),
+    )
+    raw_text_at: tuple[Evidence, ...] = doc_default(
+        "The model text values written raw into a `data:` line.", ()
+    )
+    double_framed_at: tuple[Evidence, ...] = doc_default(
+        "The items that already are SSE frames, handed to a library that frames them again.", ()
+    )
     emits_event_ids: bool | None = doc(
         "Events carry ids: `id:` lines, or an id given to the library's event objects "
         "(`ServerSentEvent(id=...)`, a dict with `id`, aiohttp-sse `send(..., id=...)`, "

@@ -107,7 +107,7 @@ def summary(report: FixReport, *, write: bool, unsafe: bool) -> list[str]:
 
 
 def _unsafe_only(item: NotFixed) -> bool:
-    return item.reason.startswith("unsafe fix")
+    return item.reason.startswith("unsafe")
 
 
 def failure_lines(report: FixReport) -> list[str]:

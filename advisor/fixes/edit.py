@@ -118,24 +118,39 @@ def _line_break(extra: str) -> cst.ParenthesizedWhitespace:
     )
 
 
-def one_per_line(call: cst.Call, indent: str) -> cst.Call:
-    """`call` with each argument on a line of its own and a trailing comma (black's layout)."""
-    args = list(call.args)
-    items = [
-        arg.with_changes(
-            comma=cst.Comma(whitespace_after=_line_break("" if i == len(args) - 1 else indent)),
-            whitespace_after_arg=cst.SimpleWhitespace(""),
+def one_per_line(node: cst.Call | cst.Dict, base: str, indent: str) -> cst.Call | cst.Dict:
+    """`node` with each argument (or entry) on a line of its own and a trailing comma, as
+    black lays it out; `base` is the indentation of the line it starts on, relative to its
+    statement's."""
+    inner = base + indent
+    if isinstance(node, cst.Call):
+        args = list(node.args)
+        items = [
+            arg.with_changes(
+                comma=cst.Comma(
+                    whitespace_after=_line_break(base if i == len(args) - 1 else inner)
+                ),
+                whitespace_after_arg=cst.SimpleWhitespace(""),
+            )
+            for i, arg in enumerate(args)
+        ]
+        return node.with_changes(whitespace_before_args=_line_break(inner), args=tuple(items))
+    elements = list(node.elements)
+    entries = [
+        element.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break(base if i == len(elements) - 1 else inner))
         )
-        for i, arg in enumerate(args)
+        for i, element in enumerate(elements)
     ]
-    return call.with_changes(whitespace_before_args=_line_break(indent), args=tuple(items))
+    return node.with_changes(
+        lbrace=cst.LeftCurlyBrace(whitespace_after=_line_break(inner)),
+        rbrace=cst.RightCurlyBrace(whitespace_before=cst.SimpleWhitespace("")),
+        elements=tuple(entries),
+    )
 
 
-def fitted(line: str, old_code: str, new: cst.Call, code: str, indent: str) -> cst.Call:
-    """`new` (which replaces `old_code` on `line`), laid out one argument per line when the
-    line would get longer than LINE_LENGTH and the call was written on one line."""
-    if "\n" in old_code or "\n" in code or not new.args:
-        return new
-    if len(line.rstrip("\r\n")) - len(old_code) + len(code) <= LINE_LENGTH:
-        return new
-    return one_per_line(new, indent)
+def too_long(line: str, old_code: str, code: str) -> bool:
+    """Whether `line` gets longer than LINE_LENGTH when `old_code` (one line) becomes `code`."""
+    if "\n" in old_code or "\n" in code:
+        return False
+    return len(line.rstrip("\r\n")) - len(old_code) + len(code) > LINE_LENGTH

@@ -177,7 +177,7 @@ def _merge(
     if any(name.lower() in keys for name, _ in items):
         return Declined("the header dict already names the header")
     new = append_entries(literal, _entries(tree, literal, items))
-    return Edits((Replacement(literal, new),))
+    return Edits((Replacement(literal, tree.grown(literal, new)),))
 
 
 def add_no_buffer_headers(request: FixRequest, tree: SourceTree) -> Edits | Declined:
@@ -206,7 +206,7 @@ def add_no_buffer_headers(request: FixRequest, tree: SourceTree) -> Edits | Decl
             return literal
         return _merge(tree, literal, missing)
     headers = keyword_argument(site.entry.headers.keyword, _new_dict(tree, missing))
-    return Edits((Replacement(call, tree.grown_call(call, append_arguments(call, [headers]))),))
+    return Edits((Replacement(call, tree.grown(call, append_arguments(call, [headers]))),))
 
 
 def _add_to_tuple(
@@ -249,7 +249,7 @@ def _add_to_call_tuple(
     if len(call.args) > 2:
         return Declined("the call is not `make_response(body, status)`")
     new = append_arguments(call, [cst.Arg(_new_dict(tree, items))])
-    return Edits((Replacement(call, tree.grown_call(call, new)),))
+    return Edits((Replacement(call, tree.grown(call, new)),))
 
 
 def _append_element(node: cst.Tuple, value: cst.BaseExpression) -> cst.Tuple:
@@ -292,7 +292,7 @@ def set_event_stream_media_type(request: FixRequest, tree: SourceTree) -> Edits 
     if keyword is None:
         return Declined(f"`{site.fact.constructor}` takes no media type argument")
     argument = keyword_argument(keyword, string_literal(EVENT_STREAM, tree.quote))
-    return Edits((Replacement(call, tree.grown_call(call, append_arguments(call, [argument]))),))
+    return Edits((Replacement(call, tree.grown(call, append_arguments(call, [argument]))),))
 
 
 def _media_literal(tree: SourceTree, value: cst.BaseExpression) -> cst.SimpleString:

@@ -114,7 +114,7 @@ def fix_project(
                     excluded.add(path)
                     continue
             current = overlay.get(path, outcome.original[path])
-            rewritten = fix_file(current, requests[path])
+            rewritten = fix_file(current, requests[path], unsafe=unsafe)
             for finding, reason in rewritten.declined:
                 declined[_key(finding)] = reason
             if rewritten.failure is not None:
@@ -202,7 +202,7 @@ class FileRewrite:
     failure: str | None = None
 
 
-def fix_file(data: bytes, requests: Sequence[FixRequest]) -> FileRewrite:
+def fix_file(data: bytes, requests: Sequence[FixRequest], *, unsafe: bool = True) -> FileRewrite:
     """Apply the fixes of one file in one pass (those that do not overlap an earlier one)."""
     outcome = FileRewrite()
     try:
@@ -218,6 +218,10 @@ def fix_file(data: bytes, requests: Sequence[FixRequest]) -> FileRewrite:
         edits = _edits(request, tree)
         if isinstance(edits, Declined):
             outcome.declined.append((request.finding, edits.reason))
+            continue
+        if edits.unsafe is not None and not unsafe:
+            reason = f"unsafe here ({edits.unsafe}), applied with --unsafe-fixes"
+            outcome.declined.append((request.finding, reason))
             continue
         spans = [_span(tree, r.node) for r in edits.replacements]
         if any(_overlaps(a, b) for a in spans for b in taken):
@@ -238,7 +242,7 @@ def fix_file(data: bytes, requests: Sequence[FixRequest]) -> FileRewrite:
                 loc.column,
                 request.finding.code,
                 request.fix.title,
-                request.fix.safe,
+                request.fix.safe and edits.unsafe is None,
             )
         )
     if not table:

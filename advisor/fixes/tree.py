@@ -24,10 +24,11 @@ from libcst.metadata import (
     QualifiedNameProvider,
 )
 
-from advisor.fixes.edit import fitted
+from advisor.fixes.edit import one_per_line, too_long
 from advisor.model import Fact, Finding, Fix, Location
 
 N = TypeVar("N", bound=cst.CSTNode)
+C = TypeVar("C", cst.Call, cst.Dict)
 
 SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -65,6 +66,9 @@ class Edits:
 
     replacements: tuple[Replacement, ...]
     imports: tuple[str, ...] = ()
+    unsafe: str | None = None
+    """Why this particular change may alter behaviour, when the fix is safe elsewhere (it is
+    then applied only with `--unsafe-fixes`); a fix declared unsafe is unsafe everywhere."""
 
 
 @dataclass(frozen=True)
@@ -161,16 +165,19 @@ class SourceTree:
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
-    def grown_call(self, old: cst.Call, new: cst.Call) -> cst.Call:
-        """`new`, laid out one argument per line if the line of `old` gets too long."""
+    def grown(self, old: C, new: C) -> C:
+        """`new` (a call or dict literal that replaces `old`), laid out one item per line when
+        the line of `old` would get too long."""
         span = self.span(old)
-        return fitted(
-            self.line(span.start.line),
-            self.code(old),
-            new,
-            self.code(new),
-            self.module.default_indent,
-        )
+        line = self.line(span.start.line)
+        if not too_long(line, self.code(old), self.code(new)):
+            return new
+        statement = self.statement(old)
+        first = self.line(self.span(statement).start.line) if statement is not None else line
+        base = _indentation(line)[len(_indentation(first)) :]
+        laid_out = one_per_line(new, base, self.module.default_indent)
+        assert isinstance(laid_out, type(new))
+        return laid_out
 
     @cached_property
     def identifiers(self) -> frozenset[str]:
@@ -215,6 +222,10 @@ class SourceTree:
                 elif node.quote.startswith("'"):
                     single += 1
         return "'" if single > double else '"'
+
+
+def _indentation(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
 
 
 def _dotted(node: cst.BaseExpression) -> str:
