@@ -164,8 +164,6 @@ def decode_modules(draw: st.DrawFn) -> str:
         "augassign": f"buffer += {decode}",
         "send": f"{'await ' if is_async else ''}sink.send({decode})",
     }[statement]
-    if statement == "yield" and is_async and False:
-        sink = sink
     body = [f"        {sink}"]
     if statement == "assign":
         body.append("        parts.append(text)")
