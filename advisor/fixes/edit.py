@@ -147,10 +147,3 @@ def one_per_line(node: cst.Call | cst.Dict, base: str, indent: str) -> cst.Call 
         rbrace=cst.RightCurlyBrace(whitespace_before=cst.SimpleWhitespace("")),
         elements=tuple(entries),
     )
-
-
-def too_long(line: str, old_code: str, code: str) -> bool:
-    """Whether `line` gets longer than LINE_LENGTH when `old_code` (one line) becomes `code`."""
-    if "\n" in old_code or "\n" in code:
-        return False
-    return len(line.rstrip("\r\n")) - len(old_code) + len(code) > LINE_LENGTH

@@ -274,6 +274,8 @@ def _edits(request: FixRequest, tree: SourceTree) -> Edits | Declined:
         return Declined(f"no transformation '{request.fix.transform}': {exc}")
     if not request.targets:
         return Declined("the finding does not say where to edit")
+    if any(t.path != request.finding.location.path for t in request.targets):
+        return Declined("the code to edit is in another file than the finding")
     try:
         edits = transform(request, tree)
     except Exception as exc:  # a bug in one transformation must not stop the others

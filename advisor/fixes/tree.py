@@ -24,7 +24,7 @@ from libcst.metadata import (
     QualifiedNameProvider,
 )
 
-from advisor.fixes.edit import one_per_line, too_long
+from advisor.fixes.edit import LINE_LENGTH, one_per_line
 from advisor.model import Fact, Finding, Fix, Location
 
 N = TypeVar("N", bound=cst.CSTNode)
@@ -167,14 +167,19 @@ class SourceTree:
 
     def grown(self, old: C, new: C) -> C:
         """`new` (a call or dict literal that replaces `old`), laid out one item per line when
-        the line of `old` would get too long."""
+        a line it is written on would get longer than LINE_LENGTH."""
         span = self.span(old)
-        line = self.line(span.start.line)
-        if not too_long(line, self.code(old), self.code(new)):
-            return new
+        first, last = self.line(span.start.line), self.line(span.end.line)
         statement = self.statement(old)
-        first = self.line(self.span(statement).start.line) if statement is not None else line
-        base = _indentation(line)[len(_indentation(first)) :]
+        top = self.line(self.span(statement).start.line) if statement is not None else first
+        block = _indentation(top)
+        code = self.code(new).split("\n")
+        lines = [first[: span.start.column] + code[0]]
+        lines += [block + line for line in code[1:]]
+        lines[-1] += last[span.end.column :]
+        if max(len(line.rstrip("\r")) for line in lines) <= LINE_LENGTH:
+            return new
+        base = _indentation(first)[len(block) :]
         laid_out = one_per_line(new, base, self.module.default_indent)
         assert isinstance(laid_out, type(new))
         return laid_out
