@@ -18,11 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from advisor.engine import Result, analyze_sources
 from advisor.fixes import registry
+from advisor.fixes.imports import add_imports
 from advisor.fixes.tree import Declined, Edits, FixRequest, SourceTree
 from advisor.model import Evidence, Finding, Location
 from advisor.policy.catalog import Catalog
@@ -251,9 +250,7 @@ def fix_file(data: bytes, requests: Sequence[FixRequest], *, unsafe: bool = True
     try:
         module = tree.module.visit(_Replace(table))
         if imports:
-            context = CodemodContext()
-            needed = [ImportItem(name) for name in dict.fromkeys(imports)]
-            module = AddImportsVisitor(context, needed).transform_module(module)
+            module = add_imports(module, imports)
         rewritten = module.bytes
     except Exception as exc:  # a transformation built a tree libcst cannot print
         outcome.failure = f"the rewritten code cannot be generated: {_first_line(exc)}"
