@@ -38,12 +38,12 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
-def _is_plain_import(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Import)
-    )
+def _plain_import(statement: cst.BaseStatement) -> str | None:
+    """`a.b` for a top-level `import a.b` statement (its first name); None otherwise."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    return _dotted(small.names[0].name) if isinstance(small, cst.Import) else None
 
 
 def add_imports(module: cst.Module, names: list[str]) -> cst.Module:
@@ -55,21 +55,19 @@ def add_imports(module: cst.Module, names: list[str]) -> cst.Module:
 def _add_import(module: cst.Module, name: str) -> cst.Module:
     body = list(module.body)
     roots = [_root(s) for s in body]
-    if any(
-        _is_plain_import(s) and _dotted(s.body[0].names[0].name) == name  # type: ignore[attr-defined]
-        for s in body
-        if isinstance(s, cst.SimpleStatementLine)
-    ):
+    if any(_plain_import(s) == name for s in body):
         return module
     imports = [i for i, root in enumerate(roots) if root is not None and root != "__future__"]
     if not imports:
         return AddImportsVisitor(CodemodContext(), [ImportItem(name)]).transform_module(module)
     standard = [
-        i for i in imports if roots[i] in sys.stdlib_module_names and _is_plain_import(body[i])
+        i
+        for i in imports
+        if roots[i] in sys.stdlib_module_names and _plain_import(body[i]) is not None
     ]
     new = cst.parse_statement(f"import {name}\n", module.config_for_parsing)
     if standard:
-        before = [i for i in standard if _dotted(body[i].body[0].names[0].name) > name]  # type: ignore[attr-defined]
+        before = [i for i in standard if (_plain_import(body[i]) or "") > name]
         if before:
             index = before[0]
             new = new.with_changes(leading_lines=body[index].leading_lines)
