@@ -68,26 +68,24 @@ def incremental_decoder(request: FixRequest, tree: SourceTree) -> Edits | Declin
     if isinstance(decode, Declined):
         return decode
     chunk, encoding, errors = decode
-    problem = _chunk_problem(tree, loop, chunk)
+    statement = tree.statement(call)
+    if statement is None or not isinstance(loop.body, cst.IndentedBlock):
+        return Declined("the decode is not a statement of the loop body itself")
+    top = _top_statement(tree, loop, statement, chunk)
+    if top is None:
+        return Declined(
+            "the decode is not a statement of the loop body itself (or under `if chunk:`)"
+        )
+    problem = _header_problem(tree, call, statement)
     if problem is not None:
         return Declined(problem)
-    statement = tree.statement(call)
-    if not (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(loop.body, cst.IndentedBlock)
-        and tree.parent(statement) is loop.body
-    ):
-        return Declined("the decode is not a statement of the loop body itself")
-    for ancestor in tree.ancestors(call):
-        if ancestor is statement:
-            break
-        if isinstance(ancestor, _CONDITIONAL):
-            return Declined("the decode runs only under a condition: the decoder would skip bytes")
+    problem = _chunk_problem(tree, loop, chunk, statement)
+    if problem is not None:
+        return Declined(problem)
     if _decodes_of(tree, loop, chunk) != 1:
         return Declined("the chunk is decoded more than once in the loop")
     body = list(loop.body.body)
-    if any(_continues(s) for s in body[: body.index(statement)]):
+    if any(_continues(s) for s in body[: body.index(top)]):
         return Declined("a `continue` before the decode skips some chunks")
     codecs_name = tree.module_import("codecs")
     if codecs_name == "":
@@ -114,6 +112,7 @@ def incremental_decoder(request: FixRequest, tree: SourceTree) -> Edits | Declin
     statements: list[cst.BaseStatement] = [create, new_loop]
     unsafe = _flush_problem(tree, loop, statement, call)
     if unsafe is None:
+        assert isinstance(statement, cst.SimpleStatementLine)
         flushed = statement.deep_replace(call, cst.Name(tail))
         assert isinstance(flushed, cst.SimpleStatementLine)
         statements.append(
@@ -174,8 +173,58 @@ def _decode_parts(
     return receiver.value, found.get("encoding"), found.get("errors")
 
 
-def _chunk_problem(tree: SourceTree, loop: cst.For | cst.While, chunk: str) -> str | None:
-    """Why `chunk` is not the loop's own piece of the body (None when it is)."""
+def _top_statement(
+    tree: SourceTree, loop: cst.For | cst.While, statement: cst.BaseStatement, chunk: str
+) -> cst.BaseStatement | None:
+    """The statement of the loop body that holds the decode's statement: itself, or an
+    `if chunk:` around it (an empty chunk adds nothing to a decoder, so skipping it is the
+    same); None for anything else."""
+    block = tree.parent(statement)
+    if block is loop.body:
+        return statement
+    guard = tree.parent(block) if isinstance(block, cst.IndentedBlock) else None
+    if (
+        isinstance(guard, cst.If)
+        and guard.orelse is None
+        and isinstance(guard.test, cst.Name)
+        and guard.test.value == chunk
+        and tree.parent(guard) is loop.body
+    ):
+        return guard
+    return None
+
+
+def _header_problem(tree: SourceTree, call: cst.Call, statement: cst.BaseStatement) -> str | None:
+    """Why the decode does not run exactly once each time `statement` runs."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) != 1:
+        return "the decode shares its line with other statements"
+    path: list[cst.CSTNode] = []
+    for ancestor in tree.ancestors(call):
+        if ancestor is statement:
+            break
+        if isinstance(ancestor, _CONDITIONAL):
+            return "the decode runs only under a condition: the decoder would skip bytes"
+        path.append(ancestor)
+    if isinstance(statement, cst.SimpleStatementLine):
+        return None
+    child = path[-1] if path else call
+    headers: list[cst.CSTNode] = []
+    if isinstance(statement, cst.For):
+        headers = [statement.iter]
+    elif isinstance(statement, cst.If):
+        headers = [statement.test]
+    elif isinstance(statement, cst.With):
+        headers = list(statement.items)
+    if not any(child is header for header in headers):
+        return "the decode is not a statement of the loop body itself"
+    return None
+
+
+def _chunk_problem(
+    tree: SourceTree, loop: cst.For | cst.While, chunk: str, statement: cst.BaseStatement
+) -> str | None:
+    """Why `chunk` is not the loop's own piece of the body (None when it is). The decode's
+    own statement may bind the name again (`chunk = chunk.decode()`)."""
     if isinstance(loop, cst.For):
         header = set(bound_names(loop.target))
     else:
@@ -185,7 +234,8 @@ def _chunk_problem(tree: SourceTree, loop: cst.For | cst.While, chunk: str) -> s
             if isinstance(node, cst.NamedExpr)
             for n in bound_names(node.target)
         }
-    inside = [n for n in _bindings(loop.body) if n == chunk]
+    own = statement if isinstance(statement, cst.SimpleStatementLine) else None
+    inside = [n for n in _bindings(loop.body, skip=own) if n == chunk]
     if chunk in header and not inside:
         return None
     if chunk not in header and isinstance(loop, cst.While) and len(inside) == 1:
@@ -193,9 +243,12 @@ def _chunk_problem(tree: SourceTree, loop: cst.For | cst.While, chunk: str) -> s
     return "the decoded value is not the chunk the loop reads"
 
 
-def _bindings(body: cst.CSTNode) -> list[str]:
+def _bindings(body: cst.CSTNode, skip: cst.CSTNode | None = None) -> list[str]:
     names: list[str] = []
+    skipped = set() if skip is None else {id(n) for n in (skip, *walk_scope(skip))}
     for node in walk_scope(body):
+        if id(node) in skipped:
+            continue
         if isinstance(node, cst.Assign):
             names.extend(n for t in node.targets for n in bound_names(t.target))
         elif isinstance(
@@ -231,9 +284,11 @@ def _continues(statement: cst.CSTNode) -> bool:
 
 
 def _flush_problem(
-    tree: SourceTree, loop: cst.For | cst.While, statement: cst.SimpleStatementLine, call: cst.Call
+    tree: SourceTree, loop: cst.For | cst.While, statement: cst.BaseStatement, call: cst.Call
 ) -> str | None:
     """Why the pending text cannot be flushed through the same statement after the loop."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return "the decoded text is used by a block: an incomplete last character is dropped"
     small = statement.body[0]
     if not (
         isinstance(small, cst.Expr) and isinstance(small.value, cst.Call | cst.Await | cst.Yield)
