@@ -147,25 +147,16 @@ def _keys(literal: cst.Dict) -> dict[str, cst.DictElement] | None:
     return keys
 
 
-def _quote(tree: SourceTree, literal: cst.Dict | None) -> str:
-    if literal is not None:
-        for element in literal.elements:
-            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-                quote = element.key.quote
-                if quote in ('"', "'"):
-                    return quote
-    return tree.quote
-
-
 def _entries(
-    tree: SourceTree, literal: cst.Dict | None, items: tuple[tuple[str, str], ...]
+    tree: SourceTree, near: cst.CSTNode, items: tuple[tuple[str, str], ...]
 ) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
-    quote = _quote(tree, literal)
+    quote = tree.quote_in(near)
     return [(string_literal(k, quote), string_literal(v, quote)) for k, v in items]
 
 
-def _new_dict(tree: SourceTree, items: tuple[tuple[str, str], ...]) -> cst.Dict:
-    return append_entries(cst.Dict(elements=()), _entries(tree, None, items))
+def _new_dict(tree: SourceTree, near: cst.CSTNode, items: tuple[tuple[str, str], ...]) -> cst.Dict:
+    """A dict literal of `items`, quoted like the strings of `near` (the call it goes into)."""
+    return append_entries(cst.Dict(elements=()), _entries(tree, near, items))
 
 
 def _merge(
@@ -205,7 +196,7 @@ def add_no_buffer_headers(request: FixRequest, tree: SourceTree) -> Edits | Decl
         if isinstance(literal, Declined):
             return literal
         return _merge(tree, literal, missing)
-    headers = keyword_argument(site.entry.headers.keyword, _new_dict(tree, missing))
+    headers = keyword_argument(site.entry.headers.keyword, _new_dict(tree, call, missing))
     return Edits((Replacement(call, tree.grown(call, append_arguments(call, [headers]))),))
 
 
@@ -228,7 +219,7 @@ def _add_to_tuple(
         return _merge(tree, literal, items)
     if len(node.elements) > 2:
         return Declined("the returned tuple is not `(body, status)`")
-    return Edits((Replacement(node, _append_element(node, _new_dict(tree, items))),))
+    return Edits((Replacement(node, _append_element(node, _new_dict(tree, node, items))),))
 
 
 def _add_to_call_tuple(
@@ -248,7 +239,7 @@ def _add_to_call_tuple(
         return _merge(tree, literal, items)
     if len(call.args) > 2:
         return Declined("the call is not `make_response(body, status)`")
-    new = append_arguments(call, [cst.Arg(_new_dict(tree, items))])
+    new = append_arguments(call, [cst.Arg(_new_dict(tree, call, items))])
     return Edits((Replacement(call, tree.grown(call, new)),))
 
 
@@ -291,7 +282,7 @@ def set_event_stream_media_type(request: FixRequest, tree: SourceTree) -> Edits 
     keyword = site.entry.media_type.keyword
     if keyword is None:
         return Declined(f"`{site.fact.constructor}` takes no media type argument")
-    argument = keyword_argument(keyword, string_literal(EVENT_STREAM, tree.quote))
+    argument = keyword_argument(keyword, string_literal(EVENT_STREAM, tree.quote_in(call)))
     return Edits((Replacement(call, tree.grown(call, append_arguments(call, [argument]))),))
 
 

@@ -216,6 +216,13 @@ class SourceTree:
                             return target.value
         return "" if module in self.identifiers else None
 
+    def quote_in(self, node: cst.CSTNode) -> str:
+        """The quote of the first plain string literal in `node`, else the module's."""
+        for child in (node, *walk_scope(node)):
+            if isinstance(child, cst.SimpleString) and child.quote in ('"', "'"):
+                return child.quote
+        return self.quote
+
     @cached_property
     def quote(self) -> str:
         """The quote most string literals of the module use."""
