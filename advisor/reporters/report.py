@@ -23,7 +23,7 @@ from advisor.model import Endpoint, Finding, Severity
 from advisor.policy.catalog import Rule
 from advisor.reporters import RenderOptions, display_path
 from advisor.reporters.drawing import mermaid, svg
-from advisor.reporters.endpoints import ORDER, endpoint_dict, where
+from advisor.reporters.endpoints import ORDER, endpoint_dict, estimate_lines, where
 from advisor.reporters.json import finding_dict
 
 TITLE = "Design review"
@@ -97,31 +97,6 @@ def _rules_fired(result: Result) -> list[tuple[Rule, list[Finding]]]:
 
 def _strategies(values: Sequence[str]) -> str:
     return ", ".join(STRATEGY_NAMES.get(v, v) for v in values) or "not visible"
-
-
-def _estimate_text(endpoint: Endpoint) -> list[str]:
-    lines = []
-    for label, estimate in (("Today", endpoint.current), ("Recommended", endpoint.advised)):
-        if estimate is None:
-            continue
-        first = estimate.first_seen_s
-        if estimate.strategy == "async-job":
-            seen = "a job id at once"
-        elif first is None:
-            seen = "the first words after an unknown time"
-        elif estimate.strategy == "stream":
-            seen = f"the first words after about {first:g} s"
-        else:
-            seen = f"nothing for about {first:g} s"
-        total = "an unknown time" if estimate.total_s is None else f"about {estimate.total_s:g} s"
-        strategy = STRATEGY_NAMES.get(estimate.strategy, estimate.strategy)
-        lines.append(f"{label} ({strategy}): {seen}; all of it after {total}.")
-    if lines:
-        lines.append(
-            f"Estimates for an answer of {endpoint.output_length} at {endpoint.rates}, "
-            "not measurements."
-        )
-    return lines
 
 
 def _project_name(result: Result) -> str:
@@ -231,7 +206,7 @@ def _markdown_endpoint(result: Result, row: _Row, options: RenderOptions) -> lis
             why += f"; to settle it: `{answer.settle}`"
         out.append(f"| {QUESTIONS[name]} | {answer.value} | {answer.source} | {_md(why)} |")
     out += ["", f"**Verdict: {e.verdict}.**"]
-    estimates = _estimate_text(e)
+    estimates = estimate_lines(e)
     if estimates:
         out += ["", *[f"- {line}" for line in estimates]]
     if e.hint_sources:
@@ -392,7 +367,7 @@ def _html_endpoint(result: Result, row: _Row, options: RenderOptions) -> str:
             f"<td>{answer.source}</td><td>{why}</td></tr>"
         )
     out.append(f"</table><p><b>Verdict: {html.escape(e.verdict)}</b></p>")
-    estimates = _estimate_text(e)
+    estimates = estimate_lines(e)
     if estimates:
         out.append("<ul>" + "".join(f"<li>{_text(x)}</li>" for x in estimates) + "</ul>")
     if row.findings:
