@@ -14,8 +14,16 @@ from advisor.discover import SourceFile, discover, language_of
 from advisor.errors import ConfigError, InternalError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
-from advisor.findings import finalize
-from advisor.model import Evidence, FileSummary, Finding, Location, ParseFailure, Severity
+from advisor.findings import finalize, unused_suppressions
+from advisor.model import (
+    Evidence,
+    FileSummary,
+    Finding,
+    Location,
+    ParseFailure,
+    Severity,
+    UnusedSuppression,
+)
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
@@ -118,8 +126,21 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
 
 def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
     rules = selected_rules(catalog, settings)
-    raw = evaluate(rules, facts_by_kind(project_facts(summaries)))
-    findings = finalize(raw, summaries, settings)
+    facts = facts_by_kind(project_facts(summaries))
+    auditors = [r for r in rules if UnusedSuppression.kind in r.fact_kinds]
+    if not auditors:
+        findings = finalize(evaluate(rules, facts), summaries, settings)
+    else:
+        # Whether a suppression is used depends on every rule, selected or not: run them all,
+        # report the selected ones, then judge the suppressions against all their findings.
+        raw = evaluate(catalog.rules, facts)
+        findings = finalize(raw, summaries, settings, codes={r.code for r in rules})
+        unused = unused_suppressions(
+            raw, summaries, known=catalog.codes, exempt={r.code for r in auditors}
+        )
+        audit = evaluate(auditors, {UnusedSuppression.kind: list(unused)})
+        findings += finalize(audit, summaries, settings, suppressible=False)
+        findings.sort(key=lambda f: f.sort_key)
     return Result(
         findings=tuple(findings),
         # Manifests are consulted for versions, not linted: they are not counted as analysed.
