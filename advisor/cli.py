@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from advisor import __version__
+from advisor.baseline import apply_baseline, load_baseline, render_baseline
 from advisor.config import load_settings
 from advisor.engine import Result, analyze, catalog_for
 from advisor.errors import AdvisorError, InternalError, UsageError
@@ -77,6 +78,18 @@ def cli() -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of each finding.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Report only findings that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Record every current finding in FILE (then exit 0) instead of reporting them.",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -89,6 +102,8 @@ def check(
     config: Path | None,
     quiet: bool,
     statistics: bool,
+    baseline: Path | None,
+    write_baseline: Path | None,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path()]
@@ -99,7 +114,16 @@ def check(
     )
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
+    known = load_baseline(baseline) if baseline is not None else None
     result = analyze(targets, settings=settings)
+    if write_baseline is not None:
+        _emit(render_baseline(result), write_baseline, what="baseline")
+        if not quiet:
+            count = len(result.findings)
+            click.echo(f"Wrote {count} finding{'' if count == 1 else 's'} to {write_baseline}.")
+        return ExitCode.OK
+    if known is not None:
+        result = apply_baseline(result, known)
     options = RenderOptions(quiet=quiet, statistics=statistics)
     rendered = REPORTERS[output_format](result, options)
     _emit(rendered, output_file)
@@ -108,7 +132,7 @@ def check(
     return ExitCode.FINDINGS
 
 
-def _emit(text: str, output_file: Path | None) -> None:
+def _emit(text: str, output_file: Path | None, *, what: str = "report") -> None:
     if output_file is None:
         click.echo(text, nl=False)
         return
@@ -118,7 +142,7 @@ def _emit(text: str, output_file: Path | None) -> None:
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(output_file)
     except OSError as exc:
-        raise UsageError(f"{output_file}: cannot write report: {exc.strerror or exc}") from exc
+        raise UsageError(f"{output_file}: cannot write {what}: {exc.strerror or exc}") from exc
 
 
 @cli.command("rules")

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.config import load_settings
@@ -15,6 +16,7 @@ from advisor.errors import ConfigError, InternalError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize, unused_suppressions
+from advisor.fingerprints import fingerprint_table
 from advisor.model import (
     Evidence,
     FileSummary,
@@ -42,6 +44,19 @@ class Result:
     settings: Settings
     summaries: tuple[FileSummary, ...] = ()
     """Per-file facts the findings were drawn from (for reports and `explain`)."""
+    baselined: int = 0
+    """Findings left out because the baseline file (`--baseline`) records them."""
+    fingerprints: Mapping[Finding, str] = field(default_factory=dict, compare=False)
+    """Each finding's baseline fingerprint, computed over every finding of the run before a
+    baseline left some out (a finding's occurrence index counts the ones left out too)."""
+
+    def fingerprint(self, finding: Finding) -> str:
+        """The stable identity of a finding (advisor/fingerprints.py): baseline, SARIF."""
+        return self.fingerprints.get(finding) or self._own_fingerprints[finding]
+
+    @functools.cached_property
+    def _own_fingerprints(self) -> dict[Finding, str]:
+        return fingerprint_table(self.findings)
 
     def failing(self) -> tuple[Finding, ...]:
         threshold = self.settings.fail_on.rank
@@ -56,15 +71,19 @@ def analyze(
     *,
     settings: Settings | None = None,
     config: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
-    """Lint `paths` with the configuration found from the first path (or `settings`)."""
+    """Lint `paths` with the configuration found from the first path (or `settings`).
+
+    `progress(done, total)` is called after each file (the command line draws a bar with it).
+    """
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
     summaries = []
-    for source in sources:
+    for done, source in enumerate(sources, start=1):
         try:
             summary = read_and_summarize(source, settings)
         except Exception as exc:  # a bug in a detector: say which file triggers it
@@ -73,6 +92,8 @@ def analyze(
             ) from exc
         if summary is not None:
             summaries.append(summary)
+        if progress is not None:
+            progress(done, len(sources))
     return _conclude(summaries, settings, catalog)
 
 
@@ -148,4 +169,5 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),
+        fingerprints=fingerprint_table(findings),
     )

@@ -24,6 +24,7 @@ def render(result: Result, options: RenderOptions) -> str:
             "by_severity": {s.value: result.count(s) for s in Severity},
             "fail_on": result.settings.fail_on.value,
             "failing": len(result.failing()),
+            "baselined": result.baselined,
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -54,4 +55,5 @@ def finding_dict(result: Result, finding: Any, options: RenderOptions) -> dict[s
             }
             for hop in evidence.trail
         ],
+        "fingerprint": result.fingerprint(finding),
     }
