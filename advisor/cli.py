@@ -26,12 +26,16 @@ from advisor.model import Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
 from advisor.policy.selftest import check_examples
 from advisor.reporters import RenderOptions
+from advisor.reporters import github as github_reporter
 from advisor.reporters import json as json_reporter
+from advisor.reporters import sarif as sarif_reporter
 from advisor.reporters import text as text_reporter
 
 REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
     "text": text_reporter.render,
     "json": json_reporter.render,
+    "sarif": sarif_reporter.render,
+    "github": github_reporter.render,
 }
 
 
