@@ -25,11 +25,13 @@ from advisor.exitcodes import ExitCode
 from advisor.model import Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
 from advisor.policy.selftest import check_examples
+from advisor.progress import ProgressBar, wanted
 from advisor.reporters import RenderOptions
 from advisor.reporters import github as github_reporter
 from advisor.reporters import json as json_reporter
 from advisor.reporters import sarif as sarif_reporter
 from advisor.reporters import text as text_reporter
+from advisor.settings import Settings
 
 REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
     "text": text_reporter.render,
@@ -119,7 +121,7 @@ def check(
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
     known = load_baseline(baseline) if baseline is not None else None
-    result = analyze(targets, settings=settings)
+    result = _analyze_with_progress(targets, settings, show=not quiet)
     if write_baseline is not None:
         _emit(render_baseline(result), write_baseline, what="baseline")
         if not quiet:
@@ -134,6 +136,18 @@ def check(
     if exit_zero or not result.failing():
         return ExitCode.OK
     return ExitCode.FINDINGS
+
+
+def _analyze_with_progress(targets: list[Path], settings: Settings, *, show: bool) -> Result:
+    """The analysis, with a progress bar on stderr when a person is watching it."""
+    stream = sys.stderr
+    if not show or not wanted(stream):
+        return analyze(targets, settings=settings)
+    bar = ProgressBar(stream)
+    try:
+        return analyze(targets, settings=settings, progress=bar)
+    finally:
+        bar.close()
 
 
 def _emit(text: str, output_file: Path | None, *, what: str = "report") -> None:
