@@ -152,11 +152,12 @@ def test_results_point_at_their_rule_and_region(run_cli: RunCli) -> None:
         "region": {"startLine": 38, "startColumn": 12, "endLine": 38, "endColumn": 89},
     }
     spec = next(r for r in run["results"] if r["ruleId"] == "ADV204")
-    # A spec key's end is not known: no endColumn means "to the end of the line".
+    # A spec finding covers the line of its key.
     assert spec["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 128,
         "startColumn": 13,
         "endLine": 128,
+        "endColumn": 31,
     }
 
 
@@ -237,3 +238,19 @@ def test_clean_run_is_valid_sarif_and_exits_zero(project: Project, run_cli: RunC
     document = json.loads(result.out)
     validate_sarif(document)
     assert document["runs"][0]["results"] == []
+
+
+def test_a_point_without_an_end_runs_to_the_end_of_its_line(
+    project: Project, run_cli: RunCli
+) -> None:
+    """A parse error is a position: SARIF's default end (the end of the line) says so."""
+    document = sarif_of(run_cli, cwd=project({"bad.py": "def f(:\n    pass\n"}))
+    validate_sarif(document)
+    (result,) = document["runs"][0]["results"]
+    assert result["ruleId"] == "ADV001"
+    assert result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 1,
+        "startColumn": 7,
+        "endLine": 1,
+    }

@@ -9,8 +9,8 @@ Shaped by GitHub's documented subset ("SARIF support for code scanning"):
   work tree holding the project: GitHub reads relative paths from the repository root, so a
   project configured in a subfolder of a monorepo still gets paths that match its files.
 - Columns count characters (`columnKind: unicodeCodePoints`), as every reporter here does. A
-  region whose end is unknown (a spec key) has no `endColumn`, which SARIF defines as "to the
-  end of the line".
+  region whose end is unknown (the position of a parse error) has no `endColumn`, which SARIF
+  defines as "to the end of the line".
 - `partialFingerprints` carries the advisor's own fingerprint (the one baselines use, stable
   under line shifts) as `advisorFingerprint/v1`. GitHub itself reads only
   `primaryLocationLineHash`, which its upload-sarif action computes from the file when it is
