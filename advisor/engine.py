@@ -155,7 +155,7 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
         # Whether a suppression is used depends on every rule, selected or not: run them all,
         # report the selected ones, then judge the suppressions against all their findings.
         raw = evaluate(catalog.rules, facts)
-        findings = finalize(raw, summaries, settings, codes={r.code for r in rules})
+        findings = finalize(raw, summaries, settings, only_codes={r.code for r in rules})
         unused = unused_suppressions(
             raw, summaries, known=catalog.codes, exempt={r.code for r in auditors}
         )

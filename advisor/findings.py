@@ -25,10 +25,10 @@ def finalize(
     summaries: Sequence[FileSummary],
     settings: Settings,
     *,
-    codes: Collection[str] | None = None,
+    only_codes: Collection[str] | None = None,
     suppressible: bool = True,
 ) -> list[Finding]:
-    """The findings to report. `codes` keeps only those codes (the other rules ran to see which
+    """The findings to report. `only_codes` keeps only those codes (the other rules ran to see which
     suppressions they use); `suppressible=False` is for unused-suppression findings, which the
     suppression they are about must not hide (a bare `ignore` would hide its own report)."""
     overrides = dict(settings.severity_overrides)
@@ -39,7 +39,7 @@ def finalize(
     suppressions = _by_path(summaries) if suppressible else {}
     kept = []
     for finding in findings:
-        if codes is not None and finding.code not in codes:
+        if only_codes is not None and finding.code not in only_codes:
             continue
         path = finding.location.path
         if not settings.include_tests and _in_tests(finding):
