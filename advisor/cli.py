@@ -8,6 +8,7 @@ unexpected becomes one line on stderr and exit 2 rather than a traceback.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from advisor.config import load_settings
 from advisor.engine import Result, analyze, catalog_for
 from advisor.errors import AdvisorError, InternalError, UsageError
 from advisor.exitcodes import ExitCode
-from advisor.model import Severity
+from advisor.model import Endpoint, Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
 from advisor.policy.selftest import check_examples
 from advisor.progress import ProgressBar, wanted
@@ -31,6 +32,8 @@ from advisor.reporters import github as github_reporter
 from advisor.reporters import json as json_reporter
 from advisor.reporters import sarif as sarif_reporter
 from advisor.reporters import text as text_reporter
+from advisor.reporters.endpoints import endpoint_dict, explain_text, inventory_text
+from advisor.routing import normalize_path
 from advisor.settings import Settings
 
 REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
@@ -161,6 +164,99 @@ def _emit(text: str, output_file: Path | None, *, what: str = "report") -> None:
         temporary.replace(output_file)
     except OSError as exc:
         raise UsageError(f"{output_file}: cannot write {what}: {exc.strerror or exc}") from exc
+
+
+@cli.command("endpoints")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def endpoints_command(paths: tuple[Path, ...], output_format: str, config: Path | None) -> int:
+    """List the endpoints of PATHS (spec operations and code routes, joined) with what each
+    does today and the flowchart's verdict."""
+    targets = list(paths) or [Path()]
+    result = analyze(targets, settings=load_settings(targets, config))
+    options = RenderOptions()
+    if output_format == "json":
+        documents = [endpoint_dict(result, e, options) for e in result.endpoints]
+        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+    else:
+        click.echo(inventory_text(result, options), nl=False)
+    return ExitCode.OK
+
+
+HTTP_METHODS = frozenset(
+    {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY", "ANY"}
+)
+
+
+@cli.command("explain")
+@click.argument("arguments", nargs=-1, required=True, metavar="ENDPOINT [PATHS]...")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def explain_command(arguments: tuple[str, ...], output_format: str, config: Path | None) -> int:
+    """Walk one endpoint through the flowchart, question by question, with the evidence.
+
+    ENDPOINT is `METHOD PATH` (`POST /v1/chat`, as one argument or two), a handler's dotted
+    name (`app.routes.chat.chat`, or its last parts), or an operationId. PATHS are what to
+    analyse (default: the current folder).
+    """
+    wanted, rest = _endpoint_argument(arguments)
+    targets = [Path(p) for p in rest] or [Path()]
+    result = analyze(targets, settings=load_settings(targets, config))
+    matches = find_endpoints(result.endpoints, wanted)
+    if not matches:
+        known = [e.label for e in result.endpoints]
+        close = difflib.get_close_matches(wanted, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        count = f"{len(known)} endpoints found" if known else "no endpoints found"
+        raise UsageError(f"no endpoint matches {wanted!r} ({count}){hint}")
+    options = RenderOptions()
+    if output_format == "json":
+        documents = [endpoint_dict(result, e, options) for e in matches]
+        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(explain_text(result, e, options) for e in matches), nl=False)
+    return ExitCode.OK
+
+
+def _endpoint_argument(arguments: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """(`POST /chat`, paths) from `POST /chat src/` or `"POST /chat" src/` or `app.chat src/`."""
+    first = arguments[0]
+    if first.upper() in HTTP_METHODS and len(arguments) > 1:
+        return f"{first.upper()} {arguments[1]}", arguments[2:]
+    return first, arguments[1:]
+
+
+def find_endpoints(endpoints: Sequence[Endpoint], wanted: str) -> list[Endpoint]:
+    """Endpoints named by `METHOD PATH` (parameters and a trailing slash normalised, and a path
+    suffix when that is unambiguous), by a handler's dotted name or its tail, or operationId."""
+    method, _, path = wanted.strip().partition(" ")
+    if path.strip().startswith("/") and method.upper() in HTTP_METHODS:
+        key = normalize_path(path.strip())
+        exact = [
+            e
+            for e in endpoints
+            if e.path is not None
+            and normalize_path(e.path) == key
+            and method.upper() in (e.method, "ANY")
+        ]
+        if exact:
+            return exact
+        tail = [
+            e
+            for e in endpoints
+            if e.path is not None
+            and normalize_path(e.path).endswith(key)
+            and method.upper() in (e.method, "ANY")
+        ]
+        return tail if len(tail) == 1 else []
+    name = wanted.strip()
+    return [
+        e
+        for e in endpoints
+        if (e.handler and (e.handler == name or e.handler.endswith("." + name)))
+        or e.operation_id == name
+    ]
 
 
 @cli.command("rules")

@@ -9,6 +9,7 @@ reports findings the team thought they had turned off.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,13 +19,15 @@ import jsonschema
 import yaml
 
 from advisor.errors import ConfigError
+from advisor.hints import HINT_FIELDS, hints_from, pattern_problem
 from advisor.model import Severity
 from advisor.paths import shown
 from advisor.read.yamlload import SafeLoader
 from advisor.resources import validator
-from advisor.settings import Settings
+from advisor.settings import Settings, Thresholds
 
 YAML_CONFIG_NAMES = (".advisor.yaml", ".advisor.yml")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def find_config(start: Path) -> Path | None:
@@ -147,14 +150,35 @@ def settings_from_table(table: Mapping[str, Any], path: Path, label: str) -> Set
         rule_dirs=tuple((base / d).resolve() for d in table.get("rule-dirs", ())),
         max_file_size=int(table.get("max-file-size", defaults.max_file_size)),
         include_tests=bool(table.get("include-tests", False)),
+        endpoint_hints=tuple(
+            (str(pattern), hints_from(values.items()))
+            for pattern, values in table.get("hints", {}).items()
+        ),
+        flowchart=_thresholds(table.get("flowchart", {})),
+    )
+
+
+def _thresholds(table: dict[str, Any]) -> Thresholds:
+    defaults = Thresholds()
+    return Thresholds(
+        long_form_tokens=int(table.get("long-form-tokens", defaults.long_form_tokens)),
+        request_budget_s=float(table.get("request-budget-seconds", defaults.request_budget_s)),
+        tokens_per_second=float(table.get("tokens-per-second", defaults.tokens_per_second)),
+        first_token_s=float(table.get("first-token-seconds", defaults.first_token_s)),
     )
 
 
 def _describe(error: jsonschema.ValidationError, table: Mapping[str, Any]) -> str:
     """One precise sentence per schema violation: which key, what was expected, what was found."""
-    key = ".".join(str(p) for p in error.absolute_path)
+    key = ".".join(_key_part(p) for p in error.absolute_path)
     where = f"'{key}'" if key else "top level"
     schema = error.schema if isinstance(error.schema, dict) else {}
+    dotted = _unquoted_pattern(error)
+    if dotted is not None:
+        return (
+            f'{where}: write the pattern in quotes, "{dotted}" = {{ ... }}; without them TOML '
+            "reads its dots as nested tables"
+        )
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         instance = error.instance if isinstance(error.instance, dict) else {}
@@ -170,18 +194,45 @@ def _describe(error: jsonschema.ValidationError, table: Mapping[str, Any]) -> st
     if error.validator == "enum":
         options = ", ".join(repr(v) for v in schema.get("enum", []))
         return f"{where}: expected one of {options}, got {error.instance!r}"
+    if error.validator == "pattern" and list(error.absolute_path) == ["hints"]:
+        return f"{where}: {pattern_problem(str(error.instance))}"
     if error.validator == "pattern":
         desc = schema.get("description") or f"a string matching {schema.get('pattern')}"
         return f"{where}: {error.instance!r} is not valid; expected {_lower_first(desc)}"
     if error.validator == "propertyNames":
         return f"{where}: {error.message}"
-    if error.validator in ("minimum", "minLength"):
+    if error.validator == "minimum":
+        return f"{where}: expected a number >= {error.validator_value}, got {error.instance!r}"
+    if error.validator == "minLength":
         return f"{where}: {error.message}"
     return f"{where}: {error.message}"
 
 
+def _unquoted_pattern(error: jsonschema.ValidationError) -> str | None:
+    """`app.jobs.run = {...}` under `[tool.advisor.hints]`: the dotted pattern TOML split up."""
+    path = list(error.absolute_path)
+    if error.validator != "additionalProperties" or len(path) != 2 or path[0] != "hints":
+        return None
+    parts = [str(path[1])]
+    value = error.instance
+    while isinstance(value, dict) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if key in HINT_FIELDS:
+            break
+        parts.append(str(key))
+        value = inner
+    return ".".join(parts) if len(parts) > 1 and isinstance(value, dict) else None
+
+
 def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+    return f"{prefix}.{_key_part(name)}" if prefix else _key_part(name)
+
+
+def _key_part(part: object) -> str:
+    """A key as TOML writes it in a dotted key: bare when it can be, else quoted
+    (`hints."POST /v1/reports".output`)."""
+    text = str(part)
+    return text if _BARE_KEY.fullmatch(text) else '"' + text.replace('"', '\\"') + '"'
 
 
 def _expected_type(schema: Mapping[str, Any]) -> str:

@@ -17,7 +17,9 @@ from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize, unused_suppressions
 from advisor.fingerprints import fingerprint_table
+from advisor.flowchart import decide_endpoints
 from advisor.model import (
+    Endpoint,
     Evidence,
     FileSummary,
     Finding,
@@ -29,7 +31,7 @@ from advisor.model import (
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
-from advisor.project import project_facts
+from advisor.project import build_project
 from advisor.settings import Settings
 
 
@@ -44,11 +46,16 @@ class Result:
     settings: Settings
     summaries: tuple[FileSummary, ...] = ()
     """Per-file facts the findings were drawn from (for reports and `explain`)."""
+    endpoints: tuple[Endpoint, ...] = ()
+    """Every endpoint of the inventory with its flowchart verdict."""
     baselined: int = 0
     """Findings left out because the baseline file (`--baseline`) records them."""
     fingerprints: Mapping[Finding, str] = field(default_factory=dict, compare=False)
     """Each finding's baseline fingerprint, computed over every finding of the run before a
     baseline left some out (a finding's occurrence index counts the ones left out too)."""
+
+    def needs_review(self) -> tuple[Endpoint, ...]:
+        return tuple(e for e in self.endpoints if e.needs_review)
 
     def fingerprint(self, finding: Finding) -> str:
         """The stable identity of a finding (advisor/fingerprints.py): baseline, SARIF."""
@@ -147,7 +154,9 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
 
 def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
     rules = selected_rules(catalog, settings)
-    facts = facts_by_kind(project_facts(summaries))
+    project = build_project(summaries)
+    endpoints = decide_endpoints(project, settings)
+    facts = facts_by_kind([*project.facts, *endpoints])
     auditors = [r for r in rules if UnusedSuppression.kind in r.fact_kinds]
     if not auditors:
         findings = finalize(evaluate(rules, facts), summaries, settings)
@@ -169,5 +178,6 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),
+        endpoints=endpoints,
         fingerprints=fingerprint_table(findings),
     )

@@ -189,7 +189,8 @@ class ResponseConstruction(Fact):
         "false for a single call; null when the body is not seen."
     )
     long_running: bool | None = doc_default(
-        "A `# advisor: long-running=true|false` hint on the handler or the generator.",
+        "A `# advisor: long-running=true|false` hint on the handler or the generator (the "
+        "generator's wins).",
         None,
     )
     stream_function: str | None = doc_default(
@@ -236,6 +237,16 @@ class LlmCall(Fact):
         "running summary): each request needs the previous answer. Null outside such loops."
     )
     polled: bool = doc("Inside a `while` loop (a polling or retry loop).")
+    in_loop: bool = doc_default(
+        "Inside any loop of its function, retry loops and `range(3)` included (an agent loop "
+        "with a step budget is one).",
+        False,
+    )
+    branch: tuple[str, ...] = doc_default(
+        "The `if` / `try` / `match` arms around the call in its function (`if@12:body`), "
+        "outermost first: calls in different arms of one statement never both run.",
+        (),
+    )
     reach: Reach = doc_default("Who runs the call (project call graph).", Reach())
 
 
@@ -277,6 +288,20 @@ class Hints:
     )
     strategy: str | None = doc_default(
         "Declared strategy: `stream`, `sync`, `batch` or `async-job` (`strategy`).", None
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionHints(Fact):
+    kind: ClassVar[str] = "function-hints"
+    summary: ClassVar[str] = (
+        "A `# advisor: key=value` hint comment on a Python function (on its `def` line, a "
+        "decorator line, or the comment line just above them); one fact per comment."
+    )
+    function: str = doc("The function the hints are written on, as module.qualname")
+    hints: Hints = doc(
+        "The valid hints of the comment (invalid ones are `invalid-hint` facts); fields the "
+        "comment does not give are null."
     )
 
 
@@ -558,6 +583,110 @@ class SpecOperation(Fact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Answer:
+    """One question of the flowchart, answered for one endpoint."""
+
+    value: str = doc("`yes`, `no` or `unknown`.")
+    source: str = doc(
+        "Where the answer comes from: `code`, `spec`, `hint` (an explicit statement) or "
+        "`default`; empty when the question was not reached."
+    )
+    reason: str = doc("The signal that decided it, in a sentence.")
+    evidence: tuple[Evidence, ...] = doc_default("Where that signal is written.", ())
+    settle: str | None = doc_default(
+        "For an unknown answer, the hint that would settle it (`# advisor: output=text`).", None
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estimate:
+    """Latency under a strategy, from the essay's model: TTFT + tokens / rate per call."""
+
+    strategy: str = doc("`stream`, `sync` or `async-job`.")
+    first_seen_s: float | None = doc("Seconds until the user sees something.")
+    total_s: float | None = doc("Seconds until the whole answer is there.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Endpoint(Fact):
+    kind: ClassVar[str] = "endpoint"
+    summary: ClassVar[str] = (
+        "An endpoint (method + path) of the service, from its spec, its code or both, with the "
+        "flowchart's three answers and the strategy they lead to. Reported at the handler when "
+        "the code has one, else at the spec operation."
+    )
+    method: str = doc("HTTP method, upper-case (`ANY` when the code does not restrict it).")
+    path: str | None = doc("Path as served (spec template, or the code's path with prefixes).")
+    label: str = doc("`POST /v1/chat`, the name the report and `advisor explain` use.")
+    handler: str | None = doc("The handler function (module.qualname), when the code has one.")
+    operation_id: str | None = doc("The spec's operationId, when the spec has the endpoint.")
+    in_code: bool = doc("The code has a route for it.")
+    in_spec: bool = doc("A spec documents it.")
+    joined_by: str | None = doc(
+        "How the spec operation and the handler were matched: `path` or `operation-id`."
+    )
+    model_output: bool = doc(
+        "It serves model output: its handler reaches a model call or streams, or its spec "
+        "operation streams or takes model parameters (`stream`, `max_tokens`, structured "
+        "output), or it has hints. Other endpoints are listed but not judged."
+    )
+    observed: tuple[str, ...] = doc(
+        "How it delivers today: `stream`, `sync`, `async-job`, `batch` (the code's when it has "
+        "a handler, else the spec's)."
+    )
+    observed_code: tuple[str, ...] = doc("What the code does.")
+    observed_spec: tuple[str, ...] = doc("What the spec documents.")
+    model_calls: int = doc("Generating model calls the request runs (chat and completion).")
+    sequential_calls: int = doc("The longest chain of those that run one after another.")
+    output_tokens: int | None = doc("Expected or maximum answer length, when known.")
+    output_tokens_source: str | None = doc(
+        "Where that length comes from: the expected-output-tokens hint, the `max_tokens` cap "
+        "of the code, or the spec's maximum or default."
+    )
+    output_length: str | None = doc_default(
+        "That length in words: `up to 1500 tokens (the max_tokens cap)`, `about 900 tokens "
+        "(the expected-output-tokens hint)`.",
+        None,
+    )
+    waiting: Answer = doc("Q1: is someone waiting for the answer?")
+    outlasts: Answer = doc("Q2: does the work outlast one HTTP request?")
+    whole: Answer = doc("Q3: does the next consumer need the whole response before it can act?")
+    recommended: str | None = doc(
+        "`stream`, `sync`, `batch` or `async-job`; null when an open question stops the walk."
+    )
+    decided_by: str | None = doc(
+        "The question whose answer decided it: `waiting`, `outlasts` or `whole`."
+    )
+    verdict: str = doc(
+        "The verdict in words: `STREAM`, `SYNC`, `BATCH`, `ASYNC JOB`, `needs review (...)` "
+        "naming the open question, or `not judged` for an endpoint without model output."
+    )
+    needs_review: bool = doc("An answer on the way is unknown: a person must decide.")
+    open_questions: tuple[str, ...] = doc("The unknown questions on the way.")
+    hints: Hints = doc("The hints that apply (config < spec < comment).")
+    hint_sources: tuple[str, ...] = doc("`field: where it was written` for each hint set.")
+    pipeline: str | None = doc_default(
+        "The multi-step work the request runs itself (a loop of model calls, an agent loop, a "
+        "chain of calls over the request budget), in a sentence; null when there is none.",
+        None,
+    )
+    drift: str | None = doc_default(
+        "How the spec and the code disagree on the way the answer is delivered; null when they "
+        "agree, or when one of them is missing or silent.",
+        None,
+    )
+    hint_unmet: str | None = doc_default(
+        "The hinted `strategy` when the code (or, without code, the spec) does not implement it.",
+        None,
+    )
+    current: Estimate | None = doc_default("Latency estimate of what it does today.", None)
+    advised: Estimate | None = doc_default("Latency estimate under the recommendation.", None)
+    rates: str = doc_default("The rates the estimates assume.", "")
+    code_at: Evidence | None = doc_default("Where the handler is.", None)
+    spec_at: Evidence | None = doc_default("Where the spec operation is.", None)
+
+
+@dataclass(frozen=True, kw_only=True)
 class UnresolvedRef(Fact):
     kind: ClassVar[str] = "unresolved-ref"
     summary: ClassVar[str] = "A `$ref` in a spec that could not be followed."
@@ -575,7 +704,7 @@ class InvalidHint(Fact):
     kind: ClassVar[str] = "invalid-hint"
     summary: ClassVar[str] = "An `x-advisor` or `# advisor:` hint that is not understood."
     key: str | None = doc("The hint key, when there is one.")
-    source: str = doc("`x-advisor`, `x-advisor-ignore` or `comment`.")
+    source: str = doc("`x-advisor`, `x-advisor-ignore` or `comment` (a `# advisor:` comment).")
     message: str = doc("What is wrong and what is accepted.")
 
 
@@ -603,9 +732,11 @@ FACT_KINDS: dict[str, type[Fact]] = {
         ResponseConstruction,
         LlmCall,
         LlmCallLoop,
+        Endpoint,
         SpecOperation,
         UnresolvedRef,
         InvalidHint,
+        FunctionHints,
         RouteHandler,
         StreamConsumption,
         ChunkDecode,
@@ -664,6 +795,8 @@ class Edge:
     """The call's arguments depend on state the loop changes (each call needs the last)."""
     handoff: bool = False
     """The callee is enqueued for a worker (`task.delay(...)`, `queue.enqueue(f)`), not run."""
+    branch: tuple[str, ...] = ()
+    """The `if` / `try` / `match` arms around the call in the caller (see facts/branches)."""
     at: Evidence | None = None
     """Where the call is written (kept for looped calls, which rules report at)."""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import referencing
 import yaml
 
 from advisor.read.yamlload import SafeLoader
@@ -36,11 +37,26 @@ def schema(name: str) -> dict[str, Any]:
 
 
 @functools.cache
+def schema_registry() -> referencing.Registry[Any]:
+    """Our schemas by `$id`, so that one can `$ref` another (the configuration's `hints` use
+    the hints schema) without anything ever being fetched from the network."""
+    folder = resources.files("advisor.schemas")
+    documents = [
+        schema(entry.name) for entry in folder.iterdir() if entry.name.endswith(".schema.json")
+    ]
+    return referencing.Registry().with_resources(
+        (document["$id"], referencing.Resource.from_contents(document))
+        for document in documents
+        if "$id" in document
+    )
+
+
+@functools.cache
 def validator(name: str) -> jsonschema.protocols.Validator:
     document = schema(name)
     cls = jsonschema.validators.validator_for(document)
     cls.check_schema(document)
-    instance: jsonschema.protocols.Validator = cls(document)
+    instance: jsonschema.protocols.Validator = cls(document, registry=schema_registry())
     return instance
 
 

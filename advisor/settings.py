@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from advisor.model import Severity
+from advisor.model import Hints, Severity
 
 # Folders nobody wants linted; the same spirit as ruff's default `exclude`.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -41,6 +41,20 @@ DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """The essay's defaults: long-form output starts around 200 tokens, a request should end
+    within 30 s, and a model writes about 60 tokens a second after about 400 ms."""
+
+    long_form_tokens: int = 200
+    request_budget_s: float = 30.0
+    tokens_per_second: float = 60.0
+    first_token_s: float = 0.4
+
+    def describe(self) -> str:
+        return f"{self.tokens_per_second:g} tokens/s, first token after {self.first_token_s:g} s"
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     """Project root: the configuration file's folder, else the git work tree, else the path."""
@@ -59,6 +73,11 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     include_tests: bool = False
     """Report findings in test code too (advisor/testcode.py says what test code is)."""
+    endpoint_hints: tuple[tuple[str, Hints], ...] = ()
+    """The `hints` table: (endpoint or handler pattern, hints), in the order of the file
+    (advisor/hints.py `config_hints` matches them)."""
+    flowchart: Thresholds = field(default_factory=lambda: Thresholds())
+    """The flowchart's thresholds and the rates of the latency estimates."""
 
     def with_cli(
         self,

@@ -66,9 +66,9 @@ def test_no_configuration_means_defaults_and_the_git_root(project: Project) -> N
         (
             'selct = ["ADV2"]',
             "pyproject.toml: [tool.advisor]: unknown key 'selct' (did you mean 'select'?); "
-            "allowed keys: exclude, extend-exclude, extend-select, fail-on, force-exclude, "
-            "ignore, include-tests, max-file-size, per-file-ignores, respect-gitignore, rule-dirs, select, "
-            "severity",
+            "allowed keys: exclude, extend-exclude, extend-select, fail-on, flowchart, "
+            "force-exclude, hints, ignore, include-tests, max-file-size, per-file-ignores, "
+            "respect-gitignore, rule-dirs, select, severity",
         ),
         (
             'ignore = "ADV201"',

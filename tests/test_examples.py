@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
         (line.split(":")[0], line.split()[1])
         for line in result.out.splitlines()
         if not line.startswith(" ")  # `via` lines belong to the finding above
+        and "needs review" not in line  # the review summary is not a finding
     }
     readme = (REPO / "examples" / "README.md").read_text(encoding="utf-8")
     announced = set(re.findall(r"^\| `([a-z-]+/[^`]+)` \| (ADV\d+) \|", readme, re.M))
@@ -40,6 +42,9 @@ def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
         ("examples/chat-service/app/routes/extract.py", "ADV101"),
         ("examples/chat-service/app/routes/classify.py", "ADV101"),
         ("examples/chat-service/openapi.yaml", "ADV204"),
+        ("examples/chat-service/app/routes/answers.py", "ADV104"),
+        ("examples/chat-service/app/routes/answers.py", "ADV105"),
+        ("examples/chat-service/app/routes/answers.py", "ADV108"),
         ("examples/flask-service/reports_app/chat.py", "ADV201"),
         ("examples/flask-service/reports_app/batching.py", "ADV107"),
         ("examples/enrichment/label_tickets.py", "ADV106"),
@@ -49,8 +54,31 @@ def test_every_example_finding_is_announced(run_cli: RunCli) -> None:
     }
 
 
-def test_readme_shows_the_real_output() -> None:
-    """The README's first console block is `advisor check examples/` as it is today."""
+def test_readme_shows_the_real_output(run_cli: RunCli) -> None:
+    """The README's console examples are what the commands print today."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = readme.split("```console\n$ advisor check examples/\n", 1)[1].split("```", 1)[0]
-    assert block == (SNAPSHOTS / "examples.txt").read_text(encoding="utf-8")
+    blocks = re.findall(
+        r"```console\n\$ advisor (check examples/|explain [^\n]+)\n(.*?)```", readme, re.S
+    )
+    assert [command for command, _ in blocks][:1] == ["check examples/"]
+    assert len(blocks) >= 2
+    for command, shown in blocks:
+        actual = run_cli(*command.split(), cwd=REPO)
+        assert shown == actual.out, f"README block `advisor {command}` is out of date"
+
+
+def test_the_inventory_of_the_examples(run_cli: RunCli) -> None:
+    """Every endpoint of the examples with its verdict (spec-only and code-only ones too)."""
+    result = run_cli("endpoints", "examples", cwd=REPO)
+    assert result.status == ExitCode.OK
+    check_snapshot(SNAPSHOTS / "endpoints.txt", result.out)
+
+
+def test_every_endpoint_of_the_examples_can_be_explained(run_cli: RunCli) -> None:
+    listed = run_cli("endpoints", "examples", "--format", "json", cwd=REPO)
+    for endpoint in json.loads(listed.out):
+        explained = run_cli("explain", endpoint["label"], "examples", cwd=REPO)
+        assert explained.status == ExitCode.OK, endpoint["label"]
+        assert explained.out.startswith(endpoint["label"] + "\n")
+        verdict = f"Verdict: {endpoint['verdict']}"
+        assert verdict in explained.out or "Not judged" in explained.out

@@ -75,7 +75,8 @@ def test_examples_validate_against_the_sarif_schema(run_cli: RunCli) -> None:
     document = sarif_of(run_cli, "examples", cwd=REPO)
     validate_sarif(document)
     (run,) = document["runs"]
-    assert len(run["results"]) == 10
+    as_json = json.loads(run_cli("check", "--format", "json", "examples", cwd=REPO).out)
+    assert len(run["results"]) == len(as_json["findings"]) >= 10
     root_uri = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
     assert root_uri == REPO.as_uri() + "/"
     # The results are pinned, less what moves when rules are added (rule indexes are checked
@@ -140,8 +141,7 @@ def test_results_point_at_their_rule_and_region(run_cli: RunCli) -> None:
         assert artifact["uriBaseId"] == "%SRCROOT%"
         assert (REPO / artifact["uri"]).is_file()
         assert set(result["partialFingerprints"]) == {"advisorFingerprint/v1"}
-    first = run["results"][0]
-    assert first["ruleId"] == "ADV201"
+    first = next(r for r in run["results"] if r["ruleId"] == "ADV201")
     assert first["level"] == "warning"
     assert first["message"]["text"].startswith("SSE response without `cache-control`")
     assert first["locations"][0]["physicalLocation"] == {

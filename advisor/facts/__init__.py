@@ -13,6 +13,7 @@ from advisor.facts.manifests import summarize_manifest
 from advisor.facts.python.consumption import StreamConsumptionDetector
 from advisor.facts.python.decoding import ChunkDecodeDetector
 from advisor.facts.python.graph import GraphDetector
+from advisor.facts.python.hints import FunctionHintDetector
 from advisor.facts.python.llm_calls import LlmCallDetector
 from advisor.facts.python.middleware import MiddlewareDetector
 from advisor.facts.python.polling import PollingDetector
@@ -43,6 +44,7 @@ def python_detectors() -> list[Detector]:
         ChunkDecodeDetector(),
         PollingDetector(),
         MiddlewareDetector(),
+        FunctionHintDetector(),
     ]
 
 

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from advisor.model import Fact, FileSummary, LlmCall
 from advisor.project.buffering import buffering_facts
@@ -26,8 +27,16 @@ from advisor.project.streams import with_long_streams
 from advisor.project.symbols import ProjectIndex, resolve_pending
 
 
-def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
-    """Every fact of the project, with cross-file knowledge added."""
+@dataclass(frozen=True)
+class Project:
+    """The project's facts with cross-file knowledge, and the call graph that gave it (the
+    flowchart walks it again to see what each route's request does)."""
+
+    facts: tuple[Fact, ...]
+    graph: CallGraph
+
+
+def build_project(summaries: Sequence[FileSummary]) -> Project:
     index = ProjectIndex(summaries)
     facts: list[Fact] = []
     for summary in summaries:
@@ -39,4 +48,9 @@ def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
     loops = graph.call_loops(f for f in facts if isinstance(f, LlmCall))
     enriched = with_long_streams([graph.enrich(fact) for fact in (*facts, *loops)], facts, graph)
     enriched.extend(buffering_facts(enriched, index))
-    return enriched
+    return Project(tuple(enriched), graph)
+
+
+def project_facts(summaries: Sequence[FileSummary]) -> list[Fact]:
+    """Every fact of the project, with cross-file knowledge added."""
+    return list(build_project(summaries).facts)

@@ -46,7 +46,8 @@ class CallGraph:
     def __init__(self, index: ProjectIndex, facts: Sequence[Fact]) -> None:
         self.index = index
         self.graph: nx.DiGraph = nx.DiGraph()
-        """Calls between the project's functions; looped edges carry the loop's `Edge`."""
+        """Calls between the project's functions: each edge keeps its call sites (`sites`) and,
+        among them, those that repeat once per item (`loops`)."""
         self.handoffs: nx.DiGraph = nx.DiGraph()
         """Functions enqueued for a worker by a caller."""
         for defined in index.functions():
@@ -84,8 +85,9 @@ class CallGraph:
             return
         data = self.graph.get_edge_data(edge.caller, found)
         if data is None:
-            self.graph.add_edge(edge.caller, found, loops=[])
+            self.graph.add_edge(edge.caller, found, loops=[], sites=[])
             data = self.graph.get_edge_data(edge.caller, found)
+        data["sites"].append(edge)
         if edge.loop in REPEATING_LOOPS:
             data["loops"].append(edge)
 

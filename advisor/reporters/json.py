@@ -9,6 +9,7 @@ from advisor import __version__
 from advisor.engine import Result
 from advisor.model import Severity
 from advisor.reporters import RenderOptions, display_path
+from advisor.reporters.endpoints import endpoint_dict
 
 SCHEMA_VERSION = 1
 
@@ -18,12 +19,15 @@ def render(result: Result, options: RenderOptions) -> str:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "endpoint-advisor", "version": __version__},
         "findings": [finding_dict(result, f, options) for f in result.findings],
+        "endpoints": [endpoint_dict(result, e, options) for e in result.endpoints],
         "summary": {
             "files": len(result.files),
             "findings": len(result.findings),
             "by_severity": {s.value: result.count(s) for s in Severity},
             "fail_on": result.settings.fail_on.value,
             "failing": len(result.failing()),
+            "endpoints": len(result.endpoints),
+            "needs_review": len(result.needs_review()),
             "baselined": result.baselined,
         },
     }

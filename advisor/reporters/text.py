@@ -28,6 +28,14 @@ def render(result: Result, options: RenderOptions) -> str:
                 lines.append(f"    via {' -> '.join(hops)}")
     if not options.quiet:
         lines.append(summary_line(result))
+        review = result.needs_review()
+        if review:
+            names = ", ".join(e.label for e in review[:5]) + (", ..." if len(review) > 5 else "")
+            noun = "endpoint needs" if len(review) == 1 else "endpoints need"
+            lines.append(
+                f"{len(review)} {noun} review: {names} "
+                "(`advisor explain ENDPOINT` shows the open question)."
+            )
     return "\n".join(lines) + ("\n" if lines else "")
 
 

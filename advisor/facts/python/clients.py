@@ -49,10 +49,20 @@ def instance_class(expr: ast.expr, scope: Scope, depth: int = 0) -> str | None:
     return None
 
 
-def annotation_class(annotation: ast.expr | None, scope: Scope) -> str | None:
-    """`OpenAI`, `"OpenAI"`, `OpenAI | None`, `Optional[OpenAI]`, `Annotated[OpenAI, ...]`."""
-    if annotation is None:
+def annotation_class(annotation: ast.expr | None, scope: Scope, depth: int = 0) -> str | None:
+    """`OpenAI`, `"OpenAI"`, `OpenAI | None`, `Optional[OpenAI]`, `Annotated[OpenAI, ...]`,
+    and a type alias of those (`Client = Annotated[OpenAI, Depends(get_client)]`, FastAPI's
+    way of injecting a client)."""
+    if annotation is None or depth > MAX_DEPTH:
         return None
+    if isinstance(annotation, ast.Name):
+        binding = scope.single(annotation.id)
+        if (
+            binding is not None
+            and binding.kind == "value"
+            and isinstance(binding.node, ast.Subscript | ast.BinOp)
+        ):
+            return annotation_class(binding.node, binding.scope, depth + 1)
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         try:
             parsed = ast.parse(annotation.value, mode="eval").body
@@ -68,7 +78,7 @@ def annotation_class(annotation: ast.expr | None, scope: Scope) -> str | None:
         if wrapper.split(".")[-1] in ("Optional", "Annotated"):
             inner = annotation.slice
             first = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
-            return annotation_class(first, scope)
+            return annotation_class(first, scope, depth + 1)
         return None
     if isinstance(annotation, ast.Constant) and annotation.value is None:
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from advisor.facts.python.branches import branch_of
 from advisor.facts.python.clients import ClientRef, infer_client
 from advisor.facts.python.loops import repetition
 from advisor.facts.python.scopes import Scope
@@ -149,6 +150,8 @@ def build_call(
         loop_bound=repeated.bound,
         loop_carried=repeated.carried,
         polled=repeated.polled,
+        in_loop=bool(context.loops),
+        branch=branch_of(node, scope.parents),
     )
 
 

@@ -12,7 +12,6 @@ stay silent.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from http import HTTPStatus
@@ -25,6 +24,7 @@ from advisor.facts.python.bodies import (
     analyse_writes,
 )
 from advisor.facts.python.clients import annotation_class, instance_class
+from advisor.facts.python.hints import function_hints
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
     DictValue,
@@ -61,7 +61,6 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Calls that produce the model's output (embeddings, batches and fan-out helpers do not make a
 # stream long).
 _MODEL_CALL_KINDS = frozenset({"chat", "completion"})
-_HINT = re.compile(r"\blong-running\s*[=:]\s*(?P<value>true|false)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -436,7 +435,6 @@ class ResponseDetector:
         calls = [
             f for f in context.facts if isinstance(f, LlmCall) and f.api_kind in _MODEL_CALL_KINDS
         ]
-        hints = _long_running_hints(context)
         for stream in self._streams:
             fact = context.facts[stream.index]
             if not isinstance(fact, ResponseConstruction) or not fact.streams:
@@ -447,7 +445,7 @@ class ResponseDetector:
             hint = None
             for function in (stream.handler, stream.function):
                 if function is not None:
-                    found = _hint_for(function, hints, context)
+                    found = function_hints(function, context.source).long_running
                     hint = found if found is not None else hint
             context.facts[stream.index] = replace(fact, multi_step=multi, long_running=hint)
 
@@ -970,27 +968,4 @@ def _field_of(parent: ast.AST, child: ast.AST) -> str | None:
     for name, value in ast.iter_fields(parent):
         if value is child or (isinstance(value, list) and any(v is child for v in value)):
             return name
-    return None
-
-
-def _long_running_hints(context: Context) -> dict[int, bool]:
-    """`# advisor: long-running=true` comments, by line."""
-    found: dict[int, bool] = {}
-    for comment in context.source.comments:
-        match = _HINT.search(comment.body)
-        if match:
-            found[comment.line] = match["value"].lower() == "true"
-    return found
-
-
-def _hint_for(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, hints: dict[int, bool], context: Context
-) -> bool | None:
-    if not hints:
-        return None
-    first = min([d.lineno for d in function.decorator_list] + [function.lineno])
-    _, last = signature_span(function, context.source)
-    for line in range(first - 1, last + 1):
-        if line in hints:
-            return hints[line]
     return None

@@ -1,4 +1,8 @@
-"""`x-advisor` hints and `x-advisor-ignore` lists, validated (ADV003 facts when malformed)."""
+"""`x-advisor` hints and `x-advisor-ignore` lists, validated (ADV003 facts when malformed).
+
+The hints are checked by the same helpers as `# advisor:` comments and the configuration's
+`hints` table (advisor/hints.py), against advisor/schemas/hints.schema.json.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,13 @@ from dataclasses import replace
 from typing import Any
 
 from advisor.facts.spec.documents import Located, SpecFiles
+from advisor.hints import HINT_FIELDS, invalid_value, unknown_hint
 from advisor.model import Hints, InvalidHint, Suppression
 from advisor.read.spec import pointer_text
-from advisor.resources import schema, validator
 
 HINT_KEY = "x-advisor"
 IGNORE_KEY = "x-advisor-ignore"
 _CODE = re.compile(r"^[A-Z]+[0-9]+$")
-FIELDS = {
-    "user-facing": "user_facing",
-    "long-running": "long_running",
-    "output": "output",
-    "expected-output-tokens": "expected_output_tokens",
-    "strategy": "strategy",
-}
 
 
 def read_hints(
@@ -36,18 +33,14 @@ def read_hints(
         problems.append(_problem(files, where, None, "x-advisor must be a mapping of hints"))
         return inherited
     accepted: dict[str, Any] = {}
-    properties = schema("hints.schema.json")["properties"]
     for key, value in raw.items():
         name = str(key)
-        if name not in properties:
-            allowed = ", ".join(sorted(properties))
-            problems.append(
-                _problem(files, where.child(key), name, f"unknown hint '{name}' (hints: {allowed})")
-            )
+        unknown = unknown_hint(name)
+        if unknown is not None:
+            problems.append(_problem(files, where.child(key), name, unknown))
             continue
-        errors = list(validator("hints.schema.json").iter_errors({name: value}))
-        if errors:
-            expected = _expected(properties[name])
+        expected = invalid_value(name, value)
+        if expected is not None:
             problems.append(
                 _problem(
                     files,
@@ -57,7 +50,7 @@ def read_hints(
                 )
             )
             continue
-        accepted[FIELDS[name]] = value
+        accepted[HINT_FIELDS[name]] = value
     return replace(inherited, **accepted)
 
 
@@ -97,13 +90,6 @@ def read_ignore(
         pointer=pointer_text(owner.pointer),
         written=files.evidence(where),
     )
-
-
-def _expected(definition: Mapping[str, Any]) -> str:
-    if "enum" in definition:
-        return "one of " + ", ".join(str(v) for v in definition["enum"])
-    kind = definition.get("type")
-    return {"boolean": "true or false", "integer": "a whole number >= 0"}.get(str(kind), str(kind))
 
 
 def _problem(
