@@ -27,7 +27,7 @@ from advisor.model import Endpoint, Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
 from advisor.policy.selftest import check_examples
 from advisor.progress import ProgressBar, wanted
-from advisor.reporters import RenderOptions
+from advisor.reporters import RenderOptions, report
 from advisor.reporters import github as github_reporter
 from advisor.reporters import json as json_reporter
 from advisor.reporters import sarif as sarif_reporter
@@ -164,6 +164,33 @@ def _emit(text: str, output_file: Path | None, *, what: str = "report") -> None:
         temporary.replace(output_file)
     except OSError as exc:
         raise UsageError(f"{output_file}: cannot write {what}: {exc.strerror or exc}") from exc
+
+
+@cli.command("report")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "html", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write it here.")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def report_command(
+    paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None
+) -> int:
+    """Write the design-review report of PATHS: every endpoint, its flowchart path and verdict,
+    the estimates, and the findings grouped by rule."""
+    targets = list(paths) or [Path()]
+    result = analyze(targets, settings=load_settings(targets, config))
+    renderers = {
+        "markdown": report.render_markdown,
+        "html": report.render_html,
+        "json": report.render_json,
+    }
+    _emit(renderers[output_format](result, RenderOptions()), output_file)
+    return ExitCode.OK
 
 
 @cli.command("endpoints")

@@ -81,6 +81,14 @@ def outlasts(material: Material) -> Answer:
             return found
         if operation is not None and operation.accepted and operation.accepted_job_like:
             return _accepted(operation)
+        if not work.calls:
+            return Answer(
+                value="unknown",
+                source="code",
+                reason="the request calls no model the advisor can see (another service, or a "
+                "client it cannot resolve)",
+                settle=settle,
+            )
         return Answer(
             value="unknown",
             source="code",
@@ -201,7 +209,14 @@ def _work_outlasts(work: RequestWork, thresholds: Thresholds) -> Answer | None:
             reason=f"one model call per request{tail}",
             evidence=(chain[0].evidence,),
         )
-    return Answer(value="no", source="code", reason="the request makes no model call")
+    if work.calls:
+        return Answer(
+            value="no",
+            source="code",
+            reason="the request makes no generating model call",
+            evidence=(work.calls[0].evidence,),
+        )
+    return None  # the model work is not visible (another service, an unknown client)
 
 
 def _chain_seconds(chain: tuple[LlmCall, ...], thresholds: Thresholds) -> float | None:
