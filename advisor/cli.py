@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from advisor import __version__
+from advisor.baseline import apply_baseline, load_baseline, render_baseline
 from advisor.config import load_settings
 from advisor.engine import Result, analyze, catalog_for
 from advisor.errors import AdvisorError, InternalError, UsageError
@@ -25,15 +26,21 @@ from advisor.exitcodes import ExitCode
 from advisor.model import Endpoint, Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
 from advisor.policy.selftest import check_examples
+from advisor.progress import ProgressBar, wanted
 from advisor.reporters import RenderOptions, report
+from advisor.reporters import github as github_reporter
 from advisor.reporters import json as json_reporter
+from advisor.reporters import sarif as sarif_reporter
 from advisor.reporters import text as text_reporter
 from advisor.reporters.endpoints import endpoint_dict, explain_text, inventory_text
 from advisor.routing import normalize_path
+from advisor.settings import Settings
 
 REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
     "text": text_reporter.render,
     "json": json_reporter.render,
+    "sarif": sarif_reporter.render,
+    "github": github_reporter.render,
 }
 
 
@@ -80,6 +87,18 @@ def cli() -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of each finding.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Report only findings that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Record every current finding in FILE (then exit 0) instead of reporting them.",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -92,6 +111,8 @@ def check(
     config: Path | None,
     quiet: bool,
     statistics: bool,
+    baseline: Path | None,
+    write_baseline: Path | None,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path()]
@@ -102,7 +123,16 @@ def check(
     )
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
-    result = analyze(targets, settings=settings)
+    known = load_baseline(baseline) if baseline is not None else None
+    result = _analyze_with_progress(targets, settings, show=not quiet)
+    if write_baseline is not None:
+        _emit(render_baseline(result), write_baseline, what="baseline")
+        if not quiet:
+            count = len(result.findings)
+            click.echo(f"Wrote {count} finding{'' if count == 1 else 's'} to {write_baseline}.")
+        return ExitCode.OK
+    if known is not None:
+        result = apply_baseline(result, known)
     options = RenderOptions(quiet=quiet, statistics=statistics)
     rendered = REPORTERS[output_format](result, options)
     _emit(rendered, output_file)
@@ -111,7 +141,19 @@ def check(
     return ExitCode.FINDINGS
 
 
-def _emit(text: str, output_file: Path | None) -> None:
+def _analyze_with_progress(targets: list[Path], settings: Settings, *, show: bool) -> Result:
+    """The analysis, with a progress bar on stderr when a person is watching it."""
+    stream = sys.stderr
+    if not show or not wanted(stream):
+        return analyze(targets, settings=settings)
+    bar = ProgressBar(stream)
+    try:
+        return analyze(targets, settings=settings, progress=bar)
+    finally:
+        bar.close()
+
+
+def _emit(text: str, output_file: Path | None, *, what: str = "report") -> None:
     if output_file is None:
         click.echo(text, nl=False)
         return
@@ -121,7 +163,7 @@ def _emit(text: str, output_file: Path | None) -> None:
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(output_file)
     except OSError as exc:
-        raise UsageError(f"{output_file}: cannot write report: {exc.strerror or exc}") from exc
+        raise UsageError(f"{output_file}: cannot write {what}: {exc.strerror or exc}") from exc
 
 
 @cli.command("report")

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.config import load_settings
@@ -14,7 +15,8 @@ from advisor.discover import SourceFile, discover, language_of
 from advisor.errors import ConfigError, InternalError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
-from advisor.findings import finalize
+from advisor.findings import finalize, unused_suppressions
+from advisor.fingerprints import fingerprint_table
 from advisor.flowchart import decide_endpoints
 from advisor.model import (
     Endpoint,
@@ -24,6 +26,7 @@ from advisor.model import (
     Location,
     ParseFailure,
     Severity,
+    UnusedSuppression,
 )
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
@@ -45,9 +48,22 @@ class Result:
     """Per-file facts the findings were drawn from (for reports and `explain`)."""
     endpoints: tuple[Endpoint, ...] = ()
     """Every endpoint of the inventory with its flowchart verdict."""
+    baselined: int = 0
+    """Findings left out because the baseline file (`--baseline`) records them."""
+    fingerprints: Mapping[Finding, str] = field(default_factory=dict, compare=False)
+    """Each finding's baseline fingerprint, computed over every finding of the run before a
+    baseline left some out (a finding's occurrence index counts the ones left out too)."""
 
     def needs_review(self) -> tuple[Endpoint, ...]:
         return tuple(e for e in self.endpoints if e.needs_review)
+
+    def fingerprint(self, finding: Finding) -> str:
+        """The stable identity of a finding (advisor/fingerprints.py): baseline, SARIF."""
+        return self.fingerprints.get(finding) or self._own_fingerprints[finding]
+
+    @functools.cached_property
+    def _own_fingerprints(self) -> dict[Finding, str]:
+        return fingerprint_table(self.findings)
 
     def failing(self) -> tuple[Finding, ...]:
         threshold = self.settings.fail_on.rank
@@ -62,15 +78,19 @@ def analyze(
     *,
     settings: Settings | None = None,
     config: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
-    """Lint `paths` with the configuration found from the first path (or `settings`)."""
+    """Lint `paths` with the configuration found from the first path (or `settings`).
+
+    `progress(done, total)` is called after each file (the command line draws a bar with it).
+    """
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
     summaries = []
-    for source in sources:
+    for done, source in enumerate(sources, start=1):
         try:
             summary = read_and_summarize(source, settings)
         except Exception as exc:  # a bug in a detector: say which file triggers it
@@ -79,6 +99,8 @@ def analyze(
             ) from exc
         if summary is not None:
             summaries.append(summary)
+        if progress is not None:
+            progress(done, len(sources))
     return _conclude(summaries, settings, catalog)
 
 
@@ -134,8 +156,21 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
     rules = selected_rules(catalog, settings)
     project = build_project(summaries)
     endpoints = decide_endpoints(project, settings)
-    raw = evaluate(rules, facts_by_kind([*project.facts, *endpoints]))
-    findings = finalize(raw, summaries, settings)
+    facts = facts_by_kind([*project.facts, *endpoints])
+    auditors = [r for r in rules if UnusedSuppression.kind in r.fact_kinds]
+    if not auditors:
+        findings = finalize(evaluate(rules, facts), summaries, settings)
+    else:
+        # Whether a suppression is used depends on every rule, selected or not: run them all,
+        # report the selected ones, then judge the suppressions against all their findings.
+        raw = evaluate(catalog.rules, facts)
+        findings = finalize(raw, summaries, settings, only_codes={r.code for r in rules})
+        unused = unused_suppressions(
+            raw, summaries, known=catalog.codes, exempt={r.code for r in auditors}
+        )
+        audit = evaluate(auditors, {UnusedSuppression.kind: list(unused)})
+        findings += finalize(audit, summaries, settings, suppressible=False)
+        findings.sort(key=lambda f: f.sort_key)
     return Result(
         findings=tuple(findings),
         # Manifests are consulted for versions, not linted: they are not counted as analysed.
@@ -144,4 +179,5 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
         settings=settings,
         summaries=tuple(summaries),
         endpoints=endpoints,
+        fingerprints=fingerprint_table(findings),
     )

@@ -7,10 +7,10 @@ a line the evidence anchors to; `x-advisor-ignore` on the operation that contain
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from advisor.model import Suppression
+from advisor.model import Evidence, Location, Suppression
 from advisor.read.comments import AdvisorComment
 from advisor.read.spec import pointer_text
 
@@ -23,7 +23,12 @@ def _codes(raw: Iterable[str]) -> frozenset[str]:
     return frozenset(code.strip().upper() for code in raw if code.strip())
 
 
-def python_suppressions(path: str, comments: Iterable[AdvisorComment]) -> tuple[Suppression, ...]:
+def python_suppressions(
+    path: str,
+    comments: Iterable[AdvisorComment],
+    line_text: Callable[[int], str] | None = None,
+) -> tuple[Suppression, ...]:
+    """`line_text` gives the source line, the snippet of an unused-suppression finding."""
     found = []
     for comment in comments:
         match = _IGNORE.match(comment.body)
@@ -35,6 +40,11 @@ def python_suppressions(path: str, comments: Iterable[AdvisorComment]) -> tuple[
                 path=path,
                 codes=None if codes is None else _codes(codes.split(",")),
                 line=comment.line,
+                written=Evidence(
+                    location=Location(path, comment.line, comment.column),
+                    snippet=line_text(comment.line).strip() if line_text else "",
+                    anchors=((comment.line, comment.line),),
+                ),
             )
         )
     return tuple(found)
