@@ -7,12 +7,10 @@ a line the evidence anchors to; `x-advisor-ignore` on the operation that contain
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from advisor.model import Evidence, Location, Suppression
 from advisor.read.comments import AdvisorComment
-from advisor.read.spec import pointer_text
 
 _IGNORE = re.compile(r"^ignore(?:\[(?P<codes>[^\]]*)\])?(?=\s|$|[;,])")
 _CODE = re.compile(r"^[A-Z]+[0-9]+$")
@@ -48,21 +46,3 @@ def python_suppressions(
             )
         )
     return tuple(found)
-
-
-def spec_suppression(
-    path: str, pointer: tuple[str, ...], node: Mapping[str, Any]
-) -> Suppression | None:
-    """`x-advisor-ignore: [ADV601]` (or `true` for every code) on a path item or operation."""
-    raw = node.get(IGNORE_KEY)
-    if raw is None or raw is False:
-        return None
-    if raw is True:
-        codes = None
-    elif isinstance(raw, str):
-        codes = _codes([raw])
-    elif isinstance(raw, list) and all(isinstance(c, str) for c in raw):
-        codes = _codes(raw)
-    else:
-        return None  # malformed: reported as an invalid hint once hints are validated
-    return Suppression(path=path, codes=codes, pointer=pointer_text(pointer))
