@@ -80,6 +80,14 @@ def cli() -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of each finding.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for per-file analysis (default: the number of cores).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .advisor_cache/.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -92,6 +100,8 @@ def check(
     config: Path | None,
     quiet: bool,
     statistics: bool,
+    jobs: int | None,
+    no_cache: bool,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path()]
@@ -102,7 +112,7 @@ def check(
     )
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
-    result = analyze(targets, settings=settings)
+    result = analyze(targets, settings=settings, jobs=jobs, cache=not no_cache)
     options = RenderOptions(quiet=quiet, statistics=statistics)
     rendered = REPORTERS[output_format](result, options)
     _emit(rendered, output_file)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from advisor.config import load_settings
 from advisor.discover import SourceFile, discover, language_of
-from advisor.errors import ConfigError, InternalError
+from advisor.errors import ConfigError
 from advisor.facts import SIZE_SNIFF_BYTES, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize
@@ -62,24 +62,25 @@ def analyze(
     *,
     settings: Settings | None = None,
     config: Path | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    prefilter: bool = True,
 ) -> Result:
-    """Lint `paths` with the configuration found from the first path (or `settings`)."""
+    """Lint `paths` with the configuration found from the first path (or `settings`).
+
+    `jobs`: worker processes for the per-file stage (default: one per core); `cache`: reuse
+    per-file results under `.advisor_cache/`; `prefilter`: skip files that cannot matter (off
+    only to check that it changes nothing).
+    """
+    from advisor.runner import summarize_sources
+
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
-    summaries = []
-    for source in sources:
-        try:
-            summary = read_and_summarize(source, settings)
-        except Exception as exc:  # a bug in a detector: say which file triggers it
-            raise InternalError(
-                f"while analysing {source.rel}: {type(exc).__name__}: {exc}"
-            ) from exc
-        if summary is not None:
-            summaries.append(summary)
-    return _conclude(summaries, settings, catalog)
+    found = summarize_sources(sources, settings, jobs=jobs, use_cache=cache, prefilter=prefilter)
+    return _conclude(list(found.summaries), settings, catalog, found.skipped)
 
 
 def analyze_sources(
@@ -130,7 +131,12 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
     return summarize(source.rel, source.language, data, settings, size=size, read=reader)
 
 
-def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
+def _conclude(
+    summaries: list[FileSummary],
+    settings: Settings,
+    catalog: Catalog,
+    skipped: Sequence[str] = (),
+) -> Result:
     rules = selected_rules(catalog, settings)
     project = build_project(summaries)
     endpoints = decide_endpoints(project, settings)
@@ -139,7 +145,8 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
     return Result(
         findings=tuple(findings),
         # Manifests are consulted for versions, not linted: they are not counted as analysed.
-        files=tuple(sorted(s.path for s in summaries if s.language != "manifest")),
+        # Files the pre-filter skipped were checked too: nothing in them can matter.
+        files=tuple(sorted([*(s.path for s in summaries if s.language != "manifest"), *skipped])),
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),
