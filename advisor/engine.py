@@ -12,7 +12,7 @@ from pathlib import Path
 from advisor.config import load_settings
 from advisor.discover import SourceFile, discover, language_of
 from advisor.errors import ConfigError
-from advisor.facts import SIZE_SNIFF_BYTES, summarize
+from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize
 from advisor.flowchart import decide_endpoints
@@ -29,6 +29,7 @@ from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
 from advisor.project import build_project
+from advisor.read.source import TextFailure, decode_python
 from advisor.settings import Settings
 
 
@@ -84,20 +85,44 @@ def analyze(
 
 
 def analyze_sources(
-    sources: Mapping[str, bytes], settings: Settings, catalog: Catalog | None = None
+    sources: Mapping[str, bytes],
+    settings: Settings,
+    catalog: Catalog | None = None,
+    *,
+    prefilter: bool = True,
 ) -> Result:
-    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this."""
+    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this,
+    with the pre-filter on, as a run on disk has it."""
+    from advisor.prefilter import analyse_in_rounds, scan
+
     catalog = catalog or catalog_for(settings)
-    summaries = []
     reader = memory_reader(dict(sources))
-    for path in sorted(sources):
-        language = language_of(Path(path))
-        if language is None:
-            continue
-        summary = summarize(path, language, sources[path], settings, read=reader)
-        if summary is not None:
-            summaries.append(summary)
-    return _conclude(summaries, settings, catalog)
+    languages = {path: language_of(Path(path)) for path in sorted(sources)}
+    found: dict[str, FileSummary | None] = {}
+
+    def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
+        return {
+            path: summarize(path, languages[path] or "", sources[path], settings, read=reader)
+            for path in paths
+        }
+
+    python = [p for p, language in languages.items() if language == "python"]
+    if prefilter:
+        scans = {}
+        for path in python:
+            module = module_name(path)
+            package = module if path.endswith("__init__.py") else None
+            scans[path] = (module, scan(module, sources[path], package=package))
+        found.update(analyse_in_rounds(scans, run))
+        for path in python:
+            if path not in found and isinstance(decode_python(sources[path]), TextFailure):
+                found.update(run([path]))  # undecodable bytes are reported in any file
+    else:
+        found.update(run(python))
+    found.update(run([p for p, language in languages.items() if language not in (None, "python")]))
+    summaries = [s for path in sorted(found) if (s := found[path]) is not None]
+    skipped = [p for p in python if p not in found]
+    return _conclude(summaries, settings, catalog, skipped)
 
 
 def catalog_for(settings: Settings) -> Catalog:

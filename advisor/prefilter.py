@@ -29,7 +29,7 @@ import dataclasses
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +46,20 @@ class Triggers:
     """What must appear in a file for a detector to produce anything.
 
     `modules`: top-level names of libraries (`openai`, `fastapi`) whose import, or a dotted
-    string naming something in them, is needed. `words`: byte strings that trigger wherever they
-    appear.
+    string naming something in them, is needed. `words`: text that triggers wherever it
+    appears; `any_case`: the same, in any letter case (header names).
     """
 
     modules: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
+    any_case: frozenset[str] = frozenset()
 
     def __or__(self, other: Triggers) -> Triggers:
-        return Triggers(self.modules | other.modules, self.words | other.words)
+        return Triggers(
+            self.modules | other.modules,
+            self.words | other.words,
+            self.any_case | other.any_case,
+        )
 
 
 def roots(*collections: Any) -> frozenset[str]:
@@ -150,7 +155,11 @@ def polling_triggers() -> Triggers:
 
 
 def middleware_triggers() -> Triggers:
-    return Triggers(roots(tables.compression_middleware()))
+    """Compression middleware, and code that sets `Content-Encoding` on responses it did not
+    build (a project middleware that keeps event streams from being compressed)."""
+    from advisor.facts.python.middleware import CONTENT_ENCODING
+
+    return Triggers(roots(tables.compression_middleware()), any_case=frozenset({CONTENT_ENCODING}))
 
 
 def hint_triggers() -> Triggers:
@@ -197,6 +206,14 @@ def _module_pattern() -> re.Pattern[bytes]:
     return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
 
 
+@functools.cache
+def _any_case_pattern() -> re.Pattern[bytes]:
+    words = sorted(vocabulary().any_case)
+    if not words:
+        return re.compile(rb"(?!)")
+    return re.compile(b"|".join(re.escape(w.encode()) for w in words), re.I)
+
+
 @dataclass(frozen=True)
 class FileScan:
     triggered: bool
@@ -220,6 +237,7 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
         or _module_pattern().search(blob) is not None
         or any(word.encode() in data for word in vocabulary().words)
         or any(pattern in data for pattern in _string_patterns())
+        or _any_case_pattern().search(data) is not None
     )
     if package is None:
         package = module.rpartition(".")[0]
@@ -389,3 +407,27 @@ def colliding(skipped: Mapping[str, str], names: Iterable[str]) -> set[str]:
         if any(".".join(parts[start:]) in prefixes for start in range(len(parts))):
             pulled.add(path)
     return pulled
+
+
+Summarize = Callable[[Sequence[str]], Mapping[str, FileSummary | None]]
+
+
+def analyse_in_rounds(
+    scans: Mapping[str, tuple[str, FileScan]],
+    run: Summarize,
+    first: Sequence[str] = (),
+) -> dict[str, FileSummary | None]:
+    """The Python files to analyse, summarized by `run` in three rounds (see the module
+    docstring): the files that trigger (and `first`, analysed whatever they hold), the
+    importers of those with facts, and the files a looked-up name could resolve into.
+
+    `scans` maps path -> (module name, scan); `run(paths)` returns each path's summary.
+    """
+    triggered = [p for p, (_, found) in scans.items() if found.triggered]
+    done = dict(run(sorted({*first, *triggered})))
+    has_facts = [p for p, summary in done.items() if summary is not None and relevant(summary)]
+    done.update(run(sorted(importers(scans, has_facts) - done.keys())))
+    names = looked_up(summary for summary in done.values() if summary is not None)
+    rest = {path: module for path, (module, _) in scans.items() if path not in done}
+    done.update(run(sorted(colliding(rest, names))))
+    return done

@@ -25,7 +25,7 @@ from advisor.errors import InternalError
 from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
 from advisor.facts.spec.documents import disk_reader
 from advisor.model import Evidence, FileSummary, Location, ParseFailure
-from advisor.prefilter import FileScan, colliding, importers, looked_up, relevant, scan
+from advisor.prefilter import FileScan, analyse_in_rounds, scan
 from advisor.read.source import TextFailure, decode_python
 from advisor.settings import Settings
 
@@ -96,36 +96,30 @@ def summarize_sources(
     runner = _Runner(settings, jobs, cache)
     try:
         python = [f for f in files if f.source.language == "python"]
-        first = [f for f in files if f.source.language != "python"]
-        if prefilter:
+        others = [f for f in files if f.source.language != "python"]
+        if not prefilter:
+            runner.run([*others, *python])
+        else:
             for item in python:
                 if item.scan is None and item.size <= settings.max_file_size:
                     item.cached["dirty"] = True
                     item.scan = _scan(item)
-            first += [
-                f
-                for f in python
-                if f.size > settings.max_file_size or (f.scan is not None and f.scan.triggered)
-            ]
-        else:
-            first += python
-        runner.run(first)
-        if prefilter:
+            by_path = {f.source.rel: f for f in python}
             scans = {
                 f.source.rel: (module_name(f.source.rel), f.scan)
                 for f in python
                 if f.scan is not None
             }
-            wanted = importers(
-                scans,
-                [f.source.rel for f in first if f.summary is not None and relevant(f.summary)],
-            )
-            runner.run([f for f in python if f.source.rel in wanted and not f.done])
-            analysed = [f for f in files if f.done]
-            names = looked_up(f.summary for f in analysed if f.summary is not None)
-            rest = {f.source.rel: module_name(f.source.rel) for f in python if not f.done}
-            pulled = colliding(rest, names)
-            runner.run([f for f in python if f.source.rel in pulled])
+            large = [f.source.rel for f in python if f.scan is None]
+
+            def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
+                items = [by_path[p] for p in paths]
+                runner.run([*others, *items] if others else items)  # specs with the first round
+                others.clear()
+                return {item.source.rel: item.summary for item in items}
+
+            analyse_in_rounds(scans, run, first=large)
+            runner.run(others)
             for item in python:
                 if not item.done:
                     _undecodable(item)
