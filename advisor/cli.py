@@ -99,6 +99,14 @@ def cli() -> None:
     metavar="FILE",
     help="Record every current finding in FILE (then exit 0) instead of reporting them.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for per-file analysis (default: the number of cores).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .advisor_cache/.")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -113,6 +121,8 @@ def check(
     statistics: bool,
     baseline: Path | None,
     write_baseline: Path | None,
+    jobs: int | None,
+    no_cache: bool,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path()]
@@ -124,7 +134,9 @@ def check(
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
     known = load_baseline(baseline) if baseline is not None else None
-    result = _analyze_with_progress(targets, settings, show=not quiet)
+    result = _analyze_with_progress(
+        targets, settings, show=not quiet, jobs=jobs, cache=not no_cache
+    )
     if write_baseline is not None:
         _emit(render_baseline(result), write_baseline, what="baseline")
         if not quiet:
@@ -141,14 +153,16 @@ def check(
     return ExitCode.FINDINGS
 
 
-def _analyze_with_progress(targets: list[Path], settings: Settings, *, show: bool) -> Result:
+def _analyze_with_progress(
+    targets: list[Path], settings: Settings, *, show: bool, jobs: int | None, cache: bool
+) -> Result:
     """The analysis, with a progress bar on stderr when a person is watching it."""
     stream = sys.stderr
     if not show or not wanted(stream):
-        return analyze(targets, settings=settings)
+        return analyze(targets, settings=settings, jobs=jobs, cache=cache)
     bar = ProgressBar(stream)
     try:
-        return analyze(targets, settings=settings, progress=bar)
+        return analyze(targets, settings=settings, jobs=jobs, cache=cache, progress=bar)
     finally:
         bar.close()
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from advisor.config import load_settings
 from advisor.discover import SourceFile, discover, language_of
-from advisor.errors import ConfigError, InternalError
-from advisor.facts import SIZE_SNIFF_BYTES, summarize
+from advisor.errors import ConfigError
+from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
 from advisor.findings import finalize, unused_suppressions
 from advisor.fingerprints import fingerprint_table
@@ -32,6 +32,7 @@ from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
 from advisor.project import build_project
+from advisor.read.source import TextFailure, decode_python
 from advisor.settings import Settings
 
 
@@ -79,46 +80,69 @@ def analyze(
     settings: Settings | None = None,
     config: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    prefilter: bool = True,
 ) -> Result:
     """Lint `paths` with the configuration found from the first path (or `settings`).
 
-    `progress(done, total)` is called after each file (the command line draws a bar with it).
+    `progress(done, total)` is called as files are handled (the command line draws a bar with
+    it); `jobs`: worker processes for the per-file stage (default: one per core); `cache`: reuse
+    per-file results under `.advisor_cache/`; `prefilter`: skip files that cannot matter (off
+    only to check that it changes nothing).
     """
+    from advisor.runner import summarize_sources
+
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
-    summaries = []
-    for done, source in enumerate(sources, start=1):
-        try:
-            summary = read_and_summarize(source, settings)
-        except Exception as exc:  # a bug in a detector: say which file triggers it
-            raise InternalError(
-                f"while analysing {source.rel}: {type(exc).__name__}: {exc}"
-            ) from exc
-        if summary is not None:
-            summaries.append(summary)
-        if progress is not None:
-            progress(done, len(sources))
-    return _conclude(summaries, settings, catalog)
+    found = summarize_sources(
+        sources, settings, jobs=jobs, use_cache=cache, prefilter=prefilter, progress=progress
+    )
+    return _conclude(list(found.summaries), settings, catalog, found.skipped)
 
 
 def analyze_sources(
-    sources: Mapping[str, bytes], settings: Settings, catalog: Catalog | None = None
+    sources: Mapping[str, bytes],
+    settings: Settings,
+    catalog: Catalog | None = None,
+    *,
+    prefilter: bool = True,
 ) -> Result:
-    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this."""
+    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this,
+    with the pre-filter on, as a run on disk has it."""
+    from advisor.prefilter import analyse_in_rounds, scan
+
     catalog = catalog or catalog_for(settings)
-    summaries = []
     reader = memory_reader(dict(sources))
-    for path in sorted(sources):
-        language = language_of(Path(path))
-        if language is None:
-            continue
-        summary = summarize(path, language, sources[path], settings, read=reader)
-        if summary is not None:
-            summaries.append(summary)
-    return _conclude(summaries, settings, catalog)
+    languages = {path: language_of(Path(path)) for path in sorted(sources)}
+    found: dict[str, FileSummary | None] = {}
+
+    def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
+        return {
+            path: summarize(path, languages[path] or "", sources[path], settings, read=reader)
+            for path in paths
+        }
+
+    python = [p for p, language in languages.items() if language == "python"]
+    if prefilter:
+        scans = {}
+        for path in python:
+            module = module_name(path)
+            package = module if path.endswith("__init__.py") else None
+            scans[path] = (module, scan(module, sources[path], package=package))
+        found.update(analyse_in_rounds(scans, run))
+        for path in python:
+            if path not in found and isinstance(decode_python(sources[path]), TextFailure):
+                found.update(run([path]))  # undecodable bytes are reported in any file
+    else:
+        found.update(run(python))
+    found.update(run([p for p, language in languages.items() if language not in (None, "python")]))
+    summaries = [s for path in sorted(found) if (s := found[path]) is not None]
+    skipped = [p for p in python if p not in found]
+    return _conclude(summaries, settings, catalog, skipped)
 
 
 def catalog_for(settings: Settings) -> Catalog:
@@ -152,7 +176,12 @@ def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | 
     return summarize(source.rel, source.language, data, settings, size=size, read=reader)
 
 
-def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
+def _conclude(
+    summaries: list[FileSummary],
+    settings: Settings,
+    catalog: Catalog,
+    skipped: Sequence[str] = (),
+) -> Result:
     rules = selected_rules(catalog, settings)
     project = build_project(summaries)
     endpoints = decide_endpoints(project, settings)
@@ -174,7 +203,8 @@ def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog
     return Result(
         findings=tuple(findings),
         # Manifests are consulted for versions, not linted: they are not counted as analysed.
-        files=tuple(sorted(s.path for s in summaries if s.language != "manifest")),
+        # Files the pre-filter skipped were checked too: nothing in them can matter.
+        files=tuple(sorted([*(s.path for s in summaries if s.language != "manifest"), *skipped])),
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),

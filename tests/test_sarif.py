@@ -244,13 +244,14 @@ def test_a_point_without_an_end_runs_to_the_end_of_its_line(
     project: Project, run_cli: RunCli
 ) -> None:
     """A parse error is a position: SARIF's default end (the end of the line) says so."""
-    document = sarif_of(run_cli, cwd=project({"bad.py": "def f(:\n    pass\n"}))
+    broken = "import openai\ndef f(:\n    pass\n"  # mentions an SDK, so the pre-filter reads it
+    document = sarif_of(run_cli, cwd=project({"bad.py": broken}))
     validate_sarif(document)
     (result,) = document["runs"][0]["results"]
     assert result["ruleId"] == "ADV001"
     assert result["level"] == "error"
     assert result["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 1,
+        "startLine": 2,
         "startColumn": 7,
-        "endLine": 1,
+        "endLine": 2,
     }
