@@ -12,12 +12,13 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
 
 from advisor import __version__
+from advisor.baseline import apply_baseline, load_baseline, render_baseline
 from advisor.config import load_settings
 from advisor.engine import Result, analyze, catalog_for
 from advisor.errors import AdvisorError, InternalError, UsageError
@@ -25,15 +26,21 @@ from advisor.exitcodes import ExitCode
 from advisor.model import Endpoint, Severity
 from advisor.policy.docs import facts_markdown, rule_markdown
 from advisor.policy.selftest import check_examples
-from advisor.reporters import RenderOptions
+from advisor.progress import ProgressBar, wanted
+from advisor.reporters import RenderOptions, report
+from advisor.reporters import github as github_reporter
 from advisor.reporters import json as json_reporter
+from advisor.reporters import sarif as sarif_reporter
 from advisor.reporters import text as text_reporter
 from advisor.reporters.endpoints import endpoint_dict, explain_text, inventory_text
 from advisor.routing import normalize_path
+from advisor.settings import Settings
 
 REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
     "text": text_reporter.render,
     "json": json_reporter.render,
+    "sarif": sarif_reporter.render,
+    "github": github_reporter.render,
 }
 
 
@@ -80,6 +87,26 @@ def cli() -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule instead of each finding.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Report only findings that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Record every current finding in FILE (then exit 0) instead of reporting them.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for per-file analysis (default: the number of cores).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .advisor_cache/.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
 @click.option(
     "--unsafe-fixes",
@@ -104,6 +131,10 @@ def check(
     config: Path | None,
     quiet: bool,
     statistics: bool,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    jobs: int | None,
+    no_cache: bool,
     fix: bool = False,
     unsafe_fixes: bool = False,
     diff: bool = False,
@@ -118,9 +149,27 @@ def check(
     )
     if fail_on:
         settings = dataclasses.replace(settings, fail_on=Severity(fail_on))
-    result = analyze(targets, settings=settings)
+    known = load_baseline(baseline) if baseline is not None else None
+    result = _analyze_with_progress(
+        targets, settings, show=not quiet, jobs=jobs, cache=not no_cache
+    )
+    if write_baseline is not None:
+        _emit(render_baseline(result), write_baseline, what="baseline")
+        if not quiet:
+            count = len(result.findings)
+            click.echo(f"Wrote {count} finding{'' if count == 1 else 's'} to {write_baseline}.")
+        return ExitCode.OK
+    if known is not None:
+        result = apply_baseline(result, known)
     if fix or diff or show_fixes:
-        result, diff_status = _fixes(result, targets, fix, unsafe_fixes, diff, show_fixes, quiet)
+
+        def again(overlay: Mapping[str, bytes]) -> Result:
+            found = analyze(
+                targets, settings=settings, jobs=jobs, cache=not no_cache, overlay=overlay
+            )
+            return apply_baseline(found, known) if known is not None else found
+
+        result, diff_status = _fixes(result, again, fix, unsafe_fixes, diff, show_fixes, quiet)
         if diff:
             return diff_status
     options = RenderOptions(quiet=quiet, statistics=statistics)
@@ -133,7 +182,7 @@ def check(
 
 def _fixes(
     result: Result,
-    targets: list[Path],
+    analyse: Callable[[Mapping[str, bytes]], Result],
     fix: bool,
     unsafe: bool,
     diff: bool,
@@ -145,7 +194,7 @@ def _fixes(
     from advisor.fixes import command  # libcst is imported only when fixes are asked for
 
     write = fix and not diff
-    report = command.run(result, targets, write=write, unsafe=unsafe, diff=diff)
+    report = command.run(result, analyse, write=write, unsafe=unsafe, diff=diff)
     if diff:
         click.echo(report.diff, nl=False)
     for line in command.failure_lines(report):
@@ -159,7 +208,21 @@ def _fixes(
     return report.result, ExitCode.FINDINGS if report.diff else ExitCode.OK
 
 
-def _emit(text: str, output_file: Path | None) -> None:
+def _analyze_with_progress(
+    targets: list[Path], settings: Settings, *, show: bool, jobs: int | None, cache: bool
+) -> Result:
+    """The analysis, with a progress bar on stderr when a person is watching it."""
+    stream = sys.stderr
+    if not show or not wanted(stream):
+        return analyze(targets, settings=settings, jobs=jobs, cache=cache)
+    bar = ProgressBar(stream)
+    try:
+        return analyze(targets, settings=settings, jobs=jobs, cache=cache, progress=bar)
+    finally:
+        bar.close()
+
+
+def _emit(text: str, output_file: Path | None, *, what: str = "report") -> None:
     if output_file is None:
         click.echo(text, nl=False)
         return
@@ -169,7 +232,34 @@ def _emit(text: str, output_file: Path | None) -> None:
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(output_file)
     except OSError as exc:
-        raise UsageError(f"{output_file}: cannot write report: {exc.strerror or exc}") from exc
+        raise UsageError(f"{output_file}: cannot write {what}: {exc.strerror or exc}") from exc
+
+
+@cli.command("report")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "html", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write it here.")
+@click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
+def report_command(
+    paths: tuple[Path, ...], output_format: str, output_file: Path | None, config: Path | None
+) -> int:
+    """Write the design-review report of PATHS: every endpoint, its flowchart path and verdict,
+    the estimates, and the findings grouped by rule."""
+    targets = list(paths) or [Path()]
+    result = analyze(targets, settings=load_settings(targets, config))
+    renderers = {
+        "markdown": report.render_markdown,
+        "html": report.render_html,
+        "json": report.render_json,
+    }
+    _emit(renderers[output_format](result, RenderOptions()), output_file)
+    return ExitCode.OK
 
 
 @cli.command("endpoints")

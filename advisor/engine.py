@@ -5,16 +5,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.config import load_settings
 from advisor.discover import SourceFile, discover, language_of
-from advisor.errors import ConfigError, InternalError
-from advisor.facts import SIZE_SNIFF_BYTES, summarize
+from advisor.errors import ConfigError
+from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
 from advisor.facts.spec.documents import disk_reader, memory_reader
-from advisor.findings import finalize
+from advisor.findings import finalize, unused_suppressions
+from advisor.fingerprints import fingerprint_table
 from advisor.flowchart import decide_endpoints
 from advisor.model import (
     Endpoint,
@@ -24,11 +26,13 @@ from advisor.model import (
     Location,
     ParseFailure,
     Severity,
+    UnusedSuppression,
 )
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
 from advisor.project import build_project
+from advisor.read.source import TextFailure, decode_python
 from advisor.settings import Settings
 
 
@@ -45,9 +49,22 @@ class Result:
     """Per-file facts the findings were drawn from (for reports and `explain`)."""
     endpoints: tuple[Endpoint, ...] = ()
     """Every endpoint of the inventory with its flowchart verdict."""
+    baselined: int = 0
+    """Findings left out because the baseline file (`--baseline`) records them."""
+    fingerprints: Mapping[Finding, str] = field(default_factory=dict, compare=False)
+    """Each finding's baseline fingerprint, computed over every finding of the run before a
+    baseline left some out (a finding's occurrence index counts the ones left out too)."""
 
     def needs_review(self) -> tuple[Endpoint, ...]:
         return tuple(e for e in self.endpoints if e.needs_review)
+
+    def fingerprint(self, finding: Finding) -> str:
+        """The stable identity of a finding (advisor/fingerprints.py): baseline, SARIF."""
+        return self.fingerprints.get(finding) or self._own_fingerprints[finding]
+
+    @functools.cached_property
+    def _own_fingerprints(self) -> dict[Finding, str]:
+        return fingerprint_table(self.findings)
 
     def failing(self) -> tuple[Finding, ...]:
         threshold = self.settings.fail_on.rank
@@ -62,45 +79,78 @@ def analyze(
     *,
     settings: Settings | None = None,
     config: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    prefilter: bool = True,
     overlay: Mapping[str, bytes] | None = None,
 ) -> Result:
     """Lint `paths` with the configuration found from the first path (or `settings`).
 
-    `overlay` gives the content of some files (by path relative to the root) instead of what
-    is on disk: `--fix` checks its rewrites this way before it writes anything."""
+    `progress(done, total)` is called as files are handled (the command line draws a bar with
+    it); `jobs`: worker processes for the per-file stage (default: one per core); `cache`: reuse
+    per-file results under `.advisor_cache/`; `prefilter`: skip files that cannot matter (off
+    only to check that it changes nothing); `overlay`: the content of some files (by path
+    relative to the root) instead of what is on disk, which `--fix` analyses before it writes.
+    """
+    from advisor.runner import summarize_sources
+
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
-    summaries = []
-    for source in sources:
-        try:
-            summary = read_and_summarize(source, settings, overlay)
-        except Exception as exc:  # a bug in a detector: say which file triggers it
-            raise InternalError(
-                f"while analysing {source.rel}: {type(exc).__name__}: {exc}"
-            ) from exc
-        if summary is not None:
-            summaries.append(summary)
-    return _conclude(summaries, settings, catalog)
+    found = summarize_sources(
+        sources,
+        settings,
+        jobs=jobs,
+        use_cache=cache,
+        prefilter=prefilter,
+        progress=progress,
+        overlay=overlay,
+    )
+    return _conclude(list(found.summaries), settings, catalog, found.skipped)
 
 
 def analyze_sources(
-    sources: Mapping[str, bytes], settings: Settings, catalog: Catalog | None = None
+    sources: Mapping[str, bytes],
+    settings: Settings,
+    catalog: Catalog | None = None,
+    *,
+    prefilter: bool = True,
 ) -> Result:
-    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this."""
+    """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this,
+    with the pre-filter on, as a run on disk has it."""
+    from advisor.prefilter import analyse_in_rounds, scan
+
     catalog = catalog or catalog_for(settings)
-    summaries = []
     reader = memory_reader(dict(sources))
-    for path in sorted(sources):
-        language = language_of(Path(path))
-        if language is None:
-            continue
-        summary = summarize(path, language, sources[path], settings, read=reader)
-        if summary is not None:
-            summaries.append(summary)
-    return _conclude(summaries, settings, catalog)
+    languages = {path: language_of(Path(path)) for path in sorted(sources)}
+    found: dict[str, FileSummary | None] = {}
+
+    def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
+        return {
+            path: summarize(path, languages[path] or "", sources[path], settings, read=reader)
+            for path in paths
+        }
+
+    python = [p for p, language in languages.items() if language == "python"]
+    if prefilter:
+        scans = {}
+        for path in python:
+            module = module_name(path)
+            package = module if path.endswith("__init__.py") else None
+            scans[path] = (module, scan(module, sources[path], package=package))
+        found.update(analyse_in_rounds(scans, run))
+        for path in python:
+            if path not in found and isinstance(decode_python(sources[path]), TextFailure):
+                found.update(run([path]))  # undecodable bytes are reported in any file
+    else:
+        found.update(run(python))
+    found.update(run([p for p, language in languages.items() if language not in (None, "python")]))
+    summaries = [s for path in sorted(found) if (s := found[path]) is not None]
+    skipped = [p for p in python if p not in found]
+    return _conclude(summaries, settings, catalog, skipped)
 
 
 def catalog_for(settings: Settings) -> Catalog:
@@ -113,13 +163,7 @@ def catalog_for(settings: Settings) -> Catalog:
     return catalog
 
 
-def read_and_summarize(
-    source: SourceFile, settings: Settings, overlay: Mapping[str, bytes] | None = None
-) -> FileSummary | None:
-    if overlay is not None and source.rel in overlay:
-        data = overlay[source.rel]
-        reader = disk_reader(settings.root, settings.max_file_size)
-        return summarize(source.rel, source.language, data, settings, size=len(data), read=reader)
+def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | None:
     try:
         size = source.path.stat().st_size
         with source.path.open("rb") as handle:
@@ -140,18 +184,38 @@ def read_and_summarize(
     return summarize(source.rel, source.language, data, settings, size=size, read=reader)
 
 
-def _conclude(summaries: list[FileSummary], settings: Settings, catalog: Catalog) -> Result:
+def _conclude(
+    summaries: list[FileSummary],
+    settings: Settings,
+    catalog: Catalog,
+    skipped: Sequence[str] = (),
+) -> Result:
     rules = selected_rules(catalog, settings)
     project = build_project(summaries)
     endpoints = decide_endpoints(project, settings)
-    raw = evaluate(rules, facts_by_kind([*project.facts, *endpoints]))
-    findings = finalize(raw, summaries, settings)
+    facts = facts_by_kind([*project.facts, *endpoints])
+    auditors = [r for r in rules if UnusedSuppression.kind in r.fact_kinds]
+    if not auditors:
+        findings = finalize(evaluate(rules, facts), summaries, settings)
+    else:
+        # Whether a suppression is used depends on every rule, selected or not: run them all,
+        # report the selected ones, then judge the suppressions against all their findings.
+        raw = evaluate(catalog.rules, facts)
+        findings = finalize(raw, summaries, settings, only_codes={r.code for r in rules})
+        unused = unused_suppressions(
+            raw, summaries, known=catalog.codes, exempt={r.code for r in auditors}
+        )
+        audit = evaluate(auditors, {UnusedSuppression.kind: list(unused)})
+        findings += finalize(audit, summaries, settings, suppressible=False)
+        findings.sort(key=lambda f: f.sort_key)
     return Result(
         findings=tuple(findings),
         # Manifests are consulted for versions, not linted: they are not counted as analysed.
-        files=tuple(sorted(s.path for s in summaries if s.language != "manifest")),
+        # Files the pre-filter skipped were checked too: nothing in them can matter.
+        files=tuple(sorted([*(s.path for s in summaries if s.language != "manifest"), *skipped])),
         rules=rules,
         settings=settings,
         summaries=tuple(summaries),
         endpoints=endpoints,
+        fingerprints=fingerprint_table(findings),
     )

@@ -719,6 +719,23 @@ class InvalidHint(Fact):
     message: str = doc("What is wrong and what is accepted.")
 
 
+@dataclass(frozen=True, kw_only=True)
+class UnusedSuppression(Fact):
+    """Produced by the engine (advisor/findings.py) after it has applied the suppressions, not
+    by a detector: whether a suppression is used depends on every rule's findings."""
+
+    kind: ClassVar[str] = "unused-suppression"
+    summary: ClassVar[str] = (
+        "A suppression (`# advisor: ignore[...]` or `x-advisor-ignore`) that hides nothing; "
+        "made by the engine after every rule has run."
+    )
+    form: str = doc("`comment` (a Python comment) or `x-advisor-ignore` (in a spec).")
+    covers_all: bool = doc("A bare `ignore` or `x-advisor-ignore: true` (every code).")
+    unused_codes: tuple[str, ...] = doc("Listed rule codes that hide no finding here.")
+    unknown_codes: tuple[str, ...] = doc("Listed codes that name no rule of the catalog.")
+    reason: str = doc("A sentence for the message.")
+
+
 FACT_KINDS: dict[str, type[Fact]] = {
     cls.kind: cls
     for cls in (
@@ -739,6 +756,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
         Dependency,
         BufferingMiddleware,
         ContentEncodingHook,
+        UnusedSuppression,
     )
 }
 
@@ -755,6 +773,9 @@ class Suppression:
     codes: frozenset[str] | None
     line: int | None = None
     pointer: str | None = None
+    written: Evidence | None = None
+    """Where the suppression itself is written (the comment, the `x-advisor-ignore` key): one
+    `x-advisor-ignore` on a path item becomes a suppression per operation, all written once."""
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,9 @@ def test_quiet_and_statistics(project: Project, run_cli: RunCli) -> None:
 def test_broken_files_are_findings_not_crashes(project: Project, run_cli: RunCli) -> None:
     root = project(
         {
-            "bad.py": "def f(:\n    pass\n",
+            # A file the pre-filter would skip is not parsed at all (advisor/prefilter.py): the
+            # broken file mentions a framework, so it is analysed and its error reported.
+            "bad.py": "def f(:\n    pass\nimport fastapi\n",
             "spec.yaml": "openapi: 3.1.0\npaths:\n  /a: {get: [\n",
             "ok.py": SSE_BARE,
         }
@@ -265,18 +267,18 @@ def test_invalid_user_rule_file_exits_2(project: Project, run_cli: RunCli) -> No
 def test_a_detector_bug_names_the_file(
     project: Project, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import advisor.engine
+    import advisor.runner
 
-    real = advisor.engine.summarize
+    real = advisor.runner.summarize
 
     def flaky(path: str, *args: object, **kwargs: object) -> object:
         if path == "b.py":
             raise TypeError("unexpected keyword argument 'x'")
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(advisor.engine, "summarize", flaky)
+    monkeypatch.setattr(advisor.runner, "summarize", flaky)
     monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
-    result = run_cli("check", cwd=project({"a.py": "x = 1\n", "b.py": "y = 2\n"}))
+    result = run_cli("check", cwd=project({"a.py": "x = 1\n", "b.py": "import flask\n"}))
     assert result.status == ExitCode.ERROR
     assert result.err == (
         "advisor: internal error: while analysing b.py: TypeError: unexpected keyword argument "

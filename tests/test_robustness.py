@@ -27,15 +27,22 @@ SETTINGS = Settings(root=Path("/nonexistent"))
     [
         (
             "syntax.py",
-            "def f(:\n    pass\n",
+            # Each broken Python file imports a framework: a file that mentions nothing the
+            # advisor reads is not parsed at all (advisor/prefilter.py, tests/test_prefilter.py).
+            "def f(:\n    pass\nimport fastapi\n",
             1,
             f"syntax error under Python {GRAMMAR}: invalid syntax",
         ),
         ("nul.py", b"x = 1\x00\n", 1, "binary file (contains NUL bytes), not Python source"),
         ("bad.py", b"x = '\xff'\n", 1, "cannot decode as utf-8: byte 0xff is not valid here"),
         ("cookie.py", b"# -*- coding: klingon -*-\nx = 1\n", 1, "invalid encoding declaration"),
-        ("deep.py", "x = " + "(" * 300 + "1" + ")" * 300 + "\n", 1, "too many nested parentheses"),
-        ("tabs.py", "if x:\n\ty = 1\n        z = 2\n", 3, "syntax error"),
+        (
+            "deep.py",
+            "x = " + "(" * 300 + "1" + ")" * 300 + "\nimport fastapi\n",
+            1,
+            "too many nested parentheses",
+        ),
+        ("tabs.py", "if x:\n\ty = 1\n        z = 2\nimport fastapi\n", 3, "syntax error"),
         ("spec.yaml", "openapi: 3.0.0\npaths: {a: [\n", 3, "invalid YAML"),
         ("spec.json", '{"openapi": "3.1.0", "paths": {', 1, "invalid JSON"),
         ("two.yaml", "openapi: 3.0.0\n---\nopenapi: 3.0.0\n", 2, "invalid YAML: expected a single"),

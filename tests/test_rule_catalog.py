@@ -27,6 +27,7 @@ ASSIGNED_CODES = {
     "ADV001": "parse-error",
     "ADV002": "unresolved-ref",
     "ADV003": "invalid-hint",
+    "ADV004": "unused-suppression",  # issue 6: the next free ADV0xx code
     "ADV101": "stream-structured-output",
     "ADV102": "stream-short-output",
     "ADV103": "stream-then-buffer",

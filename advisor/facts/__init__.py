@@ -89,7 +89,7 @@ def summarize_python(path: str, data: bytes) -> FileSummary:
     if isinstance(parsed, TextFailure):
         return _failure(path, "python", "python", parsed)
     facts, module = run_detectors(path, parsed, module_name(path), python_detectors())
-    suppressions = python_suppressions(path, parsed.comments)
+    suppressions = python_suppressions(path, parsed.comments, parsed.line_text)
     return FileSummary(path, "python", tuple(facts), suppressions, module=module)
 
 

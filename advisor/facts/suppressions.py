@@ -7,12 +7,10 @@ a line the evidence anchors to; `x-advisor-ignore` on the operation that contain
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
-from advisor.model import Suppression
+from advisor.model import Evidence, Location, Suppression
 from advisor.read.comments import AdvisorComment
-from advisor.read.spec import pointer_text
 
 _IGNORE = re.compile(r"^ignore(?:\[(?P<codes>[^\]]*)\])?(?=\s|$|[;,])")
 _CODE = re.compile(r"^[A-Z]+[0-9]+$")
@@ -23,7 +21,12 @@ def _codes(raw: Iterable[str]) -> frozenset[str]:
     return frozenset(code.strip().upper() for code in raw if code.strip())
 
 
-def python_suppressions(path: str, comments: Iterable[AdvisorComment]) -> tuple[Suppression, ...]:
+def python_suppressions(
+    path: str,
+    comments: Iterable[AdvisorComment],
+    line_text: Callable[[int], str] | None = None,
+) -> tuple[Suppression, ...]:
+    """`line_text` gives the source line, the snippet of an unused-suppression finding."""
     found = []
     for comment in comments:
         match = _IGNORE.match(comment.body)
@@ -35,24 +38,11 @@ def python_suppressions(path: str, comments: Iterable[AdvisorComment]) -> tuple[
                 path=path,
                 codes=None if codes is None else _codes(codes.split(",")),
                 line=comment.line,
+                written=Evidence(
+                    location=Location(path, comment.line, comment.column),
+                    snippet=line_text(comment.line).strip() if line_text else "",
+                    anchors=((comment.line, comment.line),),
+                ),
             )
         )
     return tuple(found)
-
-
-def spec_suppression(
-    path: str, pointer: tuple[str, ...], node: Mapping[str, Any]
-) -> Suppression | None:
-    """`x-advisor-ignore: [ADV601]` (or `true` for every code) on a path item or operation."""
-    raw = node.get(IGNORE_KEY)
-    if raw is None or raw is False:
-        return None
-    if raw is True:
-        codes = None
-    elif isinstance(raw, str):
-        codes = _codes([raw])
-    elif isinstance(raw, list) and all(isinstance(c, str) for c in raw):
-        codes = _codes(raw)
-    else:
-        return None  # malformed: reported as an invalid hint once hints are validated
-    return Suppression(path=path, codes=codes, pointer=pointer_text(pointer))

@@ -8,11 +8,11 @@ of the project as it is afterwards, so the report and the exit status say what r
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.engine import Result, analyze
+from advisor.engine import Result
 from advisor.fixes.runner import Change, Failure, FixOutcome, NotFixed, fix_project
 from advisor.fixes.write import WriteError, replace_file
 from advisor.read.source import decode_python
@@ -30,12 +30,15 @@ class FixReport:
 
 
 def run(
-    result: Result, targets: Sequence[Path], *, write: bool, unsafe: bool, diff: bool
+    result: Result,
+    analyse: Callable[[Mapping[str, bytes]], Result],
+    *,
+    write: bool,
+    unsafe: bool,
+    diff: bool,
 ) -> FixReport:
-    settings = result.settings
-
-    def analyse(overlay: Mapping[str, bytes]) -> Result:
-        return analyze(targets, settings=settings, overlay=overlay)
+    """Fix what `result` reports; `analyse(overlay)` analyses the project again as the command
+    line did (same paths, options and baseline) with some files' content replaced."""
 
     def read(path: str) -> bytes:
         return _absolute(result, path).read_bytes()
@@ -53,7 +56,7 @@ def run(
                 continue
             written.append(path)
         if len(written) != len(outcome.fixed):  # some file kept its old content
-            final = analyze(targets, settings=settings)
+            final = analyse({})
     else:
         final = result
     text = unified_diff(outcome, result) if diff else ""

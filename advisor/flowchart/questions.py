@@ -81,6 +81,14 @@ def outlasts(material: Material) -> Answer:
             return found
         if operation is not None and operation.accepted and operation.accepted_job_like:
             return _accepted(operation)
+        if not work.calls:
+            return Answer(
+                value="unknown",
+                source="code",
+                reason="the request calls no model the advisor can see (another service, or a "
+                "client it cannot resolve)",
+                settle=settle,
+            )
         return Answer(
             value="unknown",
             source="code",
@@ -171,27 +179,19 @@ def _work_outlasts(work: RequestWork, thresholds: Thresholds) -> Answer | None:
         )
     if len(chain) == 2:
         seconds = _chain_seconds(chain, thresholds)
-        if seconds is not None and seconds > thresholds.request_budget_s:
-            return Answer(
-                value="yes",
-                source="code",
-                reason=(
-                    f"two model calls one after another, about {seconds:.0f} s in all: over "
-                    f"the {thresholds.request_budget_s:g} s request budget"
-                ),
-                evidence=tuple(c.evidence for c in chain),
-            )
-        if seconds is not None:
-            return Answer(
-                value="no",
-                source="code",
-                reason=(
-                    f"two model calls one after another, about {seconds:.0f} s in all: within "
-                    f"the {thresholds.request_budget_s:g} s request budget"
-                ),
-                evidence=tuple(c.evidence for c in chain),
-            )
-        return None
+        if seconds is None:
+            return None
+        over = seconds > thresholds.request_budget_s
+        return Answer(
+            value="yes" if over else "no",
+            source="code",
+            reason=(
+                f"two model calls one after another, about {seconds:.0f} s in all: "
+                f"{'over' if over else 'within'} the {thresholds.request_budget_s:g} s request "
+                "budget"
+            ),
+            evidence=tuple(c.evidence for c in chain),
+        )
     if len(chain) == 1:
         alternatives = len(work.generating) - 1
         tail = f" ({alternatives} other calls are alternatives to it)" if alternatives else ""
@@ -201,7 +201,14 @@ def _work_outlasts(work: RequestWork, thresholds: Thresholds) -> Answer | None:
             reason=f"one model call per request{tail}",
             evidence=(chain[0].evidence,),
         )
-    return Answer(value="no", source="code", reason="the request makes no model call")
+    if work.calls:
+        return Answer(
+            value="no",
+            source="code",
+            reason="the request makes no generating model call",
+            evidence=(work.calls[0].evidence,),
+        )
+    return None  # the model work is not visible (another service, an unknown client)
 
 
 def _chain_seconds(chain: tuple[LlmCall, ...], thresholds: Thresholds) -> float | None:

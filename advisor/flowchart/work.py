@@ -26,6 +26,7 @@ from advisor.model import (
 from advisor.project.callgraph import MAX_DEPTH, CallGraph
 
 GENERATING = frozenset({"chat", "completion"})
+MODEL_WORK = frozenset({"chat", "completion", "embeddings", "batch-submit", "fan-out"})
 MAX_CHAIN_CALLS = 24
 """Above this many call sites the longest chain is not searched (reported as unknown)."""
 
@@ -52,8 +53,10 @@ class RequestWork:
     responses: tuple[ResponseConstruction, ...]
     consumptions: tuple[StreamConsumption, ...]
     handoffs: tuple[Handoff, ...]
+    """Work handed to workers (`task.delay()`, `BackgroundTasks`) that calls a model: the
+    answer is produced outside the request. Hand-offs that call no model are left out."""
     job_calls: tuple[LlmCall, ...] = ()
-    """Model calls of the work handed to workers (not in the request, but its answer)."""
+    """The model calls of that work."""
 
 
 class WorkFinder:
@@ -82,21 +85,22 @@ class WorkFinder:
         calls = tuple(f for f in facts if isinstance(f, LlmCall))
         generating = tuple(c for c in calls if c.api_kind in GENERATING)
         chain, known = self._chain(generating, routes)
-        handoffs = tuple(
-            Handoff(caller, task)
-            for caller in sorted(routes)
-            if caller in self.graph.handoffs
-            for task in sorted(self.graph.handoffs.successors(caller))
-        )
-        job_functions = {
-            symbol for handoff in handoffs for symbol in self._routes(handoff.task)
-        } - set(routes)
-        job_calls = tuple(
-            f
-            for symbol in sorted(job_functions)
-            for f in self._by_function.get(symbol, [])
-            if isinstance(f, LlmCall)
-        )
+        handed: list[tuple[Handoff, tuple[LlmCall, ...]]] = []
+        for caller in sorted(routes):
+            if caller not in self.graph.handoffs:
+                continue
+            for task in sorted(self.graph.handoffs.successors(caller)):
+                reached = sorted(set(self._routes(task)) - set(routes))
+                found = tuple(
+                    f
+                    for symbol in reached
+                    for f in self._by_function.get(symbol, [])
+                    if isinstance(f, LlmCall) and f.api_kind in MODEL_WORK
+                )
+                handed.append((Handoff(caller, task), found))
+        # Work handed over without model calls (cleanup, notifications) is not the answer.
+        handoffs = tuple(handoff for handoff, found in handed if found)
+        job_calls = tuple(call for _, found in handed for call in found)
         return RequestWork(
             handler=handler,
             functions=frozenset(routes),

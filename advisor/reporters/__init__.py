@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from advisor.config import find_project_root
 from advisor.engine import Result
 from advisor.model import Hop
 
@@ -31,3 +32,19 @@ def hop_text(result: Result, hop: Hop, options: RenderOptions) -> str:
     if hop.path is None:
         return hop.name
     return f"{display_path(result, hop.path, options)}:{hop.line} {hop.name}"
+
+
+def source_root(result: Result) -> Path:
+    """The root CI services resolve paths against: the git work tree that holds the project
+    (a project configured in a subfolder of a monorepo included), else the project root."""
+    root = result.settings.root
+    return find_project_root(root) if root.is_dir() else root
+
+
+def repository_path(result: Result, rel: str, source: Path) -> str | None:
+    """A finding's path relative to `source` (see `source_root`); None when it lies outside."""
+    absolute = Path(rel) if rel.startswith("/") else result.settings.root / rel
+    try:
+        return absolute.relative_to(source).as_posix()
+    except ValueError:
+        return None

@@ -116,7 +116,7 @@ def explain_text(result: Result, endpoint: Endpoint, options: RenderOptions) -> 
         else ""
     )
     lines.append(f"Verdict: {endpoint.verdict}{decided}")
-    lines.extend(_estimates(endpoint))
+    lines.extend(f"  {line}" for line in estimate_lines(endpoint))
     changes = _what_would_change(endpoint)
     if changes:
         lines.append("")
@@ -129,31 +129,31 @@ def _values(endpoint: Endpoint) -> dict[str, str]:
     return {name: getattr(endpoint, name).value for name in ORDER}
 
 
-def _estimates(endpoint: Endpoint) -> list[str]:
+def estimate_lines(endpoint: Endpoint) -> list[str]:
+    """The latency estimates in sentences, today's and the recommended strategy's, with the
+    assumptions they rest on."""
     lines = []
-    for label, estimate in (("today", endpoint.current), ("advised", endpoint.advised)):
+    for label, estimate in (("Today", endpoint.current), ("Recommended", endpoint.advised)):
         if estimate is None:
             continue
-        first = (
-            "the first words after " + _seconds(estimate.first_seen_s)
-            if estimate.strategy == "stream"
-            else (
-                "a job id at once"
-                if estimate.strategy == "async-job"
-                else "nothing until " + _seconds(estimate.first_seen_s)
-            )
-        )
-        lines.append(
-            f"  {label:8} {STRATEGY_NAMES.get(estimate.strategy, estimate.strategy)}: {first}, "
-            f"all of it after {_seconds(estimate.total_s)}"
-        )
+        first = estimate.first_seen_s
+        if estimate.strategy == "async-job":
+            seen = "a job id at once"
+        elif first is None:
+            seen = "the first words after an unknown time"
+        elif estimate.strategy == "stream":
+            seen = f"the first words after about {first:g} s"
+        else:
+            seen = f"nothing for about {first:g} s"
+        total = "an unknown time" if estimate.total_s is None else f"about {estimate.total_s:g} s"
+        strategy = STRATEGY_NAMES.get(estimate.strategy, estimate.strategy)
+        lines.append(f"{label} ({strategy}): {seen}; all of it after {total}.")
     if lines:
-        lines.insert(0, f"Estimates for {endpoint.output_length} at {endpoint.rates}:")
+        lines.append(
+            f"Estimates for an answer of {endpoint.output_length} at {endpoint.rates}, "
+            "not measurements."
+        )
     return lines
-
-
-def _seconds(value: float | None) -> str:
-    return "an unknown time" if value is None else f"about {value:g} s"
 
 
 def _what_would_change(endpoint: Endpoint) -> list[str]:

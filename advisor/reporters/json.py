@@ -28,6 +28,7 @@ def render(result: Result, options: RenderOptions) -> str:
             "failing": len(result.failing()),
             "endpoints": len(result.endpoints),
             "needs_review": len(result.needs_review()),
+            "baselined": result.baselined,
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -58,4 +59,5 @@ def finding_dict(result: Result, finding: Any, options: RenderOptions) -> dict[s
             }
             for hop in evidence.trail
         ],
+        "fingerprint": result.fingerprint(finding),
     }

@@ -42,8 +42,12 @@ def render(result: Result, options: RenderOptions) -> str:
 def summary_line(result: Result) -> str:
     files = len(result.files)
     noun = "file" if files == 1 else "files"
+    baselined = ""
+    if result.baselined:
+        plural = "" if result.baselined == 1 else "s"
+        baselined = f" {result.baselined} baselined finding{plural} not reported."
     if not result.findings:
-        return f"All checks passed ({files} {noun} checked)."
+        return f"All checks passed ({files} {noun} checked).{baselined}"
     parts = []
     for severity in Severity:
         count = result.count(severity)
@@ -56,7 +60,7 @@ def summary_line(result: Result) -> str:
     below = total - len(result.failing())
     if below:
         line += f" {below} below fail-on={result.settings.fail_on.value} do not fail the run."
-    return line
+    return line + baselined
 
 
 def _statistics(result: Result) -> list[str]:

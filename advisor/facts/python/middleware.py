@@ -299,9 +299,13 @@ def _encoding_hook_call(node: ast.Call, context: Context) -> None:
         _encoding_hook(func.value, node, node.args[1] if len(node.args) > 1 else None, context)
 
 
+CONTENT_ENCODING = "content-encoding"
+"""The header a content-encoding hook sets (any case); the pre-filter looks for it too."""
+
+
 def _is_content_encoding(key: ast.expr, context: Context) -> bool:
     value = string(key, context.scope)
-    return isinstance(value, str) and value.lower() == "content-encoding"
+    return isinstance(value, str) and value.lower() == CONTENT_ENCODING
 
 
 def _encoding_hook(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from advisor.facts.python.scopes import Scope
 from advisor.model import (
@@ -216,13 +216,43 @@ def is_main_guard(node: ast.AST) -> bool:
     return len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and bool(names and mains)
 
 
-@dataclass(frozen=True)
-class _Frame:
+class _Frame(NamedTuple):
+    """A node still to visit, with the context it is visited in (a named tuple: one per node
+    of the module, so it must be cheap to make)."""
+
     node: ast.AST
     scope: Scope
     signatures: tuple[tuple[int, int], ...]
     loops: tuple[Loop, ...]
     main_guard: bool
+
+
+_LEAVES = (
+    ast.expr_context,
+    ast.boolop,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.Constant,
+    ast.Name,
+)
+"""Nodes with nothing below them that a detector visits; never entered unless a detector asks
+for their type."""
+
+
+def _child_nodes(node: ast.AST, leaves: tuple[type[ast.AST], ...]) -> list[ast.AST]:
+    """`ast.iter_child_nodes` without the leaves no detector visits."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            if not isinstance(value, leaves):
+                found.append(value)
+        elif isinstance(value, list):
+            found.extend(
+                item for item in value if isinstance(item, ast.AST) and not isinstance(item, leaves)
+            )
+    return found
 
 
 def run_detectors(
@@ -233,6 +263,7 @@ def run_detectors(
         for node_type in detector.node_types:
             dispatch.setdefault(node_type, []).append(detector.visit)
 
+    leaves = tuple(t for t in _LEAVES if not any(issubclass(d, t) for d in dispatch))
     package = module if path.endswith("__init__.py") else None
     module_scope = Scope(source.tree, None, module, package=package)
     context = Context(path, source, module_scope, ModuleBuilder(module))
@@ -244,7 +275,7 @@ def run_detectors(
         context.loops, context.main_guard = frame.loops, frame.main_guard
         for handler in dispatch.get(type(node), ()):
             handler(node, context)
-        stack.extend(reversed(_children(frame, source)))
+        stack.extend(reversed(_children(frame, source, leaves)))
     for detector in detectors:
         finish = getattr(detector, "finish", None)
         if finish is not None:
@@ -252,14 +283,10 @@ def run_detectors(
     return context.facts, context.module.build()
 
 
-def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
-    node, scope, signatures, loops, main = (
-        frame.node,
-        frame.scope,
-        frame.signatures,
-        frame.loops,
-        frame.main_guard,
-    )
+def _children(
+    frame: _Frame, source: PythonSource, leaves: tuple[type[ast.AST], ...] = ()
+) -> list[_Frame]:
+    node, scope, signatures, loops, main = frame
     children: list[_Frame]
     if isinstance(node, _SCOPE_NODES):
         inner = scope.child(node)
@@ -276,7 +303,7 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
             _Frame(child, inner, inner_signatures, inner_loops, main and is_lambda)
             if id(child) in body_ids
             else _Frame(child, scope, signatures, loops, main)  # decorators, defaults, bases
-            for child in ast.iter_child_nodes(node)
+            for child in _child_nodes(node, leaves)
         ]
     elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
         loop = Loop(
@@ -287,20 +314,20 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
             inside.add(id(node.test))
         children = [
             _Frame(child, scope, signatures, (*loops, loop) if id(child) in inside else loops, main)
-            for child in ast.iter_child_nodes(node)
+            for child in _child_nodes(node, leaves)
         ]
     elif isinstance(node, _COMPREHENSIONS):
         loop = Loop(node, "comprehension", node.generators[0].iter)
         children = [
             _Frame(child, scope, signatures, (*loops, loop), main)
-            for child in ast.iter_child_nodes(node)
+            for child in _child_nodes(node, leaves)
         ]
     elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Lambda):
         fan_out = fan_out_loop(node, scope)
         looped = (*loops, fan_out) if fan_out is not None else loops
         children = [
             _Frame(child, scope, signatures, looped if child is node.args[0] else loops, main)
-            for child in ast.iter_child_nodes(node)
+            for child in _child_nodes(node, leaves)
         ]
     else:
         guarded: set[int] = set()
@@ -308,7 +335,7 @@ def _children(frame: _Frame, source: PythonSource) -> list[_Frame]:
             guarded = {id(child) for child in node.body}
         children = [
             _Frame(child, scope, signatures, loops, main or id(child) in guarded)
-            for child in ast.iter_child_nodes(node)
+            for child in _child_nodes(node, leaves)
         ]
     if isinstance(node, _BLOCKS):
         dead = unreachable(node)

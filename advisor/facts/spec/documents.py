@@ -75,11 +75,21 @@ class SpecFiles:
         document = self._documents.get(located.path)
         line, column = (1, 1)
         snippet = ""
+        end_column = None
         if isinstance(document, SpecDocument):
             line, column = document.locate(located.pointer)
-            snippet = document.line_text(line).strip()
+            text = document.line_text(line)
+            snippet = text.strip()
+            # A key's value may run over several lines; the finding covers the key's line.
+            end_column = max(len(text.rstrip()) + 1, column + 1)
         return Evidence(
-            location=Location(located.path, line, column),
+            location=Location(
+                located.path,
+                line,
+                column,
+                end_line=line if end_column is not None else None,
+                end_column=end_column,
+            ),
             snippet=snippet,
             pointer=pointer_text(located.pointer),
             scope=pointer_text(scope) if scope is not None else None,

@@ -84,7 +84,12 @@ def read_ignore(
             )
         )
         return None
-    return Suppression(path=owner.path, codes=codes, pointer=pointer_text(owner.pointer))
+    return Suppression(
+        path=owner.path,
+        codes=codes,
+        pointer=pointer_text(owner.pointer),
+        written=files.evidence(where),
+    )
 
 
 def _problem(

@@ -74,6 +74,7 @@ def read_operations(
                             path=operation.path,
                             codes=ignore.codes,
                             pointer=pointer_text(operation.pointer),
+                            written=ignore.written,
                         )
                     )
             draft = _Draft(operation, scope, method.upper(), route)

@@ -1,0 +1,141 @@
+"""The per-file cache: a file's summary, keyed by what it is a pure function of.
+
+Key: the file's path and language, a hash of its bytes, the advisor's own fingerprint (version
+and the contents of its code and data tables, so an edited install never serves stale facts)
+and the settings the per-file stage reads (`max-file-size`). A spec's summary also depends on
+the files it references (`FileSummary.dependencies`): the entry records their hashes, and a
+change to any of them is a miss.
+
+Entries live under `.advisor_cache/` at the project root (which gets its own `.gitignore`, as
+ruff's cache does), one file each, written to a temporary name and renamed into place, so
+concurrent runs never see half an entry; an entry that cannot be read, or that holds another
+key, is ignored and rewritten. A cache that cannot be created (a read-only checkout) is
+silently off.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from advisor import __version__
+from advisor.model import FileSummary
+
+CACHE_DIR = ".advisor_cache"
+FORMAT = "1"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+@functools.cache
+def fingerprint() -> str:
+    """The advisor's version and the contents of its modules and tables."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}:{__version__}".encode())
+    package = resources.files("advisor")
+    stack = [package]
+    files = []
+    while stack:
+        folder = stack.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir() and entry.name != "__pycache__":
+                stack.append(entry)
+            elif entry.name.endswith((".py", ".yaml", ".json")):
+                files.append(entry)
+    for entry in sorted(files, key=lambda e: str(e)):
+        h.update(str(entry).encode())
+        h.update(entry.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    value: object
+    dependencies: tuple[tuple[str, str | None], ...] = ()
+    """(path, digest of its bytes or None when unreadable) of the files the value read."""
+
+
+class Cache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def open(cls, root: Path) -> Cache | None:
+        folder = root / CACHE_DIR
+        try:
+            folder.mkdir(exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                _write(ignore, b"# Created by endpoint-advisor automatically.\n*\n")
+            tag = folder / "CACHEDIR.TAG"
+            if not tag.exists():
+                _write(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n")
+        except OSError:
+            return None
+        return cls(folder / FORMAT)
+
+    def key(self, path: str, language: str, content: str, settings: str) -> str:
+        text = f"{fingerprint()}\0{path}\0{language}\0{content}\0{settings}"
+        return digest(text.encode())
+
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get(self, key: str, read: Callable[[str], bytes | None]) -> Entry | None:
+        """The entry, if present, intact, and its dependencies unchanged."""
+        try:
+            entry = pickle.loads(self._file(key).read_bytes())
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception:  # a corrupt or foreign entry: rebuilt
+            self.misses += 1
+            return None
+        if not isinstance(entry, Entry) or entry.key != key:
+            self.misses += 1
+            return None
+        for path, expected in entry.dependencies:
+            try:
+                data = read(path)
+            except OSError:
+                data = None
+            if (digest(data) if data is not None else None) != expected:
+                self.misses += 1
+                return None
+        self.hits += 1
+        return entry
+
+    def put(self, entry: Entry) -> None:
+        target = self._file(entry.key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write(target, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass  # a full disk or a read-only folder: the run goes on uncached
+
+
+def _write(target: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def is_summary(value: object) -> bool:
+    return value is None or isinstance(value, FileSummary)

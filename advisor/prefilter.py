@@ -1,0 +1,435 @@
+"""Which Python files can matter, decided from their bytes before anything is parsed.
+
+On a large repository most files mention no LLM SDK, web framework, HTTP client or task queue,
+and parsing them is most of the time a run takes. Every Python detector declares what must
+appear in a file for it to produce anything (`TRIGGERS`, derived from the tables in
+advisor/data, so a new table entry moves the filter with it), and a file is analysed when:
+
+1. it *triggers*: one of those library names is imported by it (a library's qualified names,
+   which every detector resolves calls against, exist in a module only through an import
+   statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path),
+   or it holds a declared word (an `advisor:` comment);
+2. it imports a module that is analysed (the call graph crosses modules through imports: a
+   script that calls a helper that calls the model is where that call's `reach` comes from);
+3. its functions could answer a name that an analysed file looks up (`utils.ask` is resolved by
+   module suffix, and a second module that defines `ask` in a `utils` makes it ambiguous): this
+   is checked after the first round of analysis, from the names that round looked up.
+
+A file that none of these applies to produces no fact, and whether it is present or not changes
+neither a call path between analysed files nor the resolution of a name they use, so every
+finding and every endpoint verdict is the same without it (`tests/test_prefilter.py` compares
+full and filtered runs). Its syntax is not checked either: a syntax error in a file that no rule
+could look at hides nothing from the analysis (ADV001's known limits). Undecodable bytes are
+cheap to detect and are still reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from advisor import tables
+from advisor.model import Fact, FileSummary, ParseFailure
+from advisor.read.comments import MARKER
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_NAME = re.compile(r"[\w.]+")
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """What must appear in a file for a detector to produce anything.
+
+    `modules`: top-level names of libraries (`openai`, `fastapi`) whose import, or a dotted
+    string naming something in them, is needed. `words`: text that triggers wherever it
+    appears; `any_case`: the same, in any letter case (header names).
+    """
+
+    modules: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    any_case: frozenset[str] = frozenset()
+
+    def __or__(self, other: Triggers) -> Triggers:
+        return Triggers(
+            self.modules | other.modules,
+            self.words | other.words,
+            self.any_case | other.any_case,
+        )
+
+
+def roots(*collections: Any) -> frozenset[str]:
+    """Top-level module names of every qualified name (`a.b.C`) found in table values
+    (mappings, dataclasses, collections and strings, walked recursively)."""
+    found: set[str] = set()
+    stack: list[Any] = list(collections)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _DOTTED.fullmatch(value):
+                found.add(value.split(".", 1)[0])
+        elif isinstance(value, Mapping):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            stack.extend(getattr(value, f.name) for f in dataclasses.fields(value))
+        elif isinstance(value, tuple | list | set | frozenset):
+            stack.extend(value)
+    return frozenset(found)
+
+
+def sdk_triggers() -> Triggers:
+    """LLM calls (and what consumes, polls or exports their clients): a client class, an SDK
+    module used as a client, or a client factory."""
+    names = [*tables.client_classes(), *tables.sdk_modules(), *tables.client_factories()]
+    return Triggers(frozenset(name.split(".", 1)[0] for name in names))
+
+
+def http_triggers() -> Triggers:
+    """Responses of HTTP client libraries (chunk decoding, status polls)."""
+    table = tables.http_clients()
+    return Triggers(roots(table.calls, table.client_methods, table.responses, table.readers))
+
+
+def response_triggers() -> Triggers:
+    hooks = tables.header_hooks()
+    streams = tables.stream_tables()
+    return Triggers(
+        roots(
+            tables.response_classes(),
+            hooks.decorators,
+            hooks.wrappers,
+            streams.view_returns,
+            streams.event_id_keywords,
+        )
+        | frozenset(streams.generator_routes)
+        | frozenset(streams.view_returns)
+    )
+
+
+def route_triggers() -> Triggers:
+    table = tables.frameworks()
+    return Triggers(
+        roots(table.apps, table.route_functions, table.route_calls)
+        | {table.route_function_framework}
+    )
+
+
+def entry_triggers() -> Triggers:
+    """Entry points where nobody waits, exported apps and clients, mounts; arq's settings class
+    is found by its name alone."""
+    table = tables.frameworks()
+    receivers = [
+        (receivers, call.chain_root)
+        for calls in table.offline_calls.values()
+        for call in calls
+        for receivers in [call.receivers]
+    ]
+    chain_roots = {root for _, root in receivers if root}
+    return sdk_triggers() | Triggers(
+        roots(
+            table.apps,
+            table.offline_functions,
+            table.offline_methods,
+            receivers,
+            table.mount_calls,
+            table.includes,
+        )
+        | chain_roots,
+        frozenset({table.arq_class}),
+    )
+
+
+def polling_triggers() -> Triggers:
+    table = tables.polling()
+    return (
+        sdk_triggers()
+        | http_triggers()
+        | Triggers(roots(table.job_classes, table.produced_by_call, table.produced_by_method))
+        | Triggers(roots(table.tasks.decorators, table.tasks.app_classes))
+    )
+
+
+def middleware_triggers() -> Triggers:
+    """Compression middleware, and code that sets `Content-Encoding` on responses it did not
+    build (a project middleware that keeps event streams from being compressed)."""
+    from advisor.facts.python.middleware import CONTENT_ENCODING
+
+    return Triggers(roots(tables.compression_middleware()), any_case=frozenset({CONTENT_ENCODING}))
+
+
+def hint_triggers() -> Triggers:
+    return Triggers(words=frozenset({MARKER}))
+
+
+TRIGGERS: dict[str, Callable[[], Triggers]] = {
+    "GraphDetector": entry_triggers,
+    "RouteDetector": route_triggers,
+    "ResponseDetector": response_triggers,
+    "LlmCallDetector": sdk_triggers,
+    "StreamConsumptionDetector": sdk_triggers,
+    "ChunkDecodeDetector": lambda: http_triggers() | sdk_triggers(),
+    "PollingDetector": polling_triggers,
+    "MiddlewareDetector": lambda: middleware_triggers() | response_triggers(),
+    "FunctionHintDetector": hint_triggers,
+}
+"""Each Python detector (by class name) and what it needs to see in a file. Suppression
+comments need `advisor:` as hints do."""
+
+
+@functools.cache
+def vocabulary() -> Triggers:
+    """Everything that makes a Python file worth parsing (every detector's triggers)."""
+    found = Triggers()
+    for triggers in TRIGGERS.values():
+        found = found | triggers()
+    return found
+
+
+@functools.cache
+def _string_patterns() -> tuple[bytes, ...]:
+    """`"django.middleware.gzip.GZipMiddleware"`: middleware installed by naming it in a
+    settings string rather than by importing it."""
+    named = [
+        m.names for m in tables.compression_middleware().values() if m.install.endswith("setting")
+    ]
+    return tuple(f"{quote}{module}.".encode() for module in sorted(roots(named)) for quote in "'\"")
+
+
+@functools.cache
+def _module_pattern() -> re.Pattern[bytes]:
+    words = sorted(vocabulary().modules, key=lambda w: (-len(w), w))
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
+
+
+@functools.cache
+def _any_case_pattern() -> re.Pattern[bytes]:
+    words = sorted(vocabulary().any_case)
+    if not words:
+        return re.compile(rb"(?!)")
+    return re.compile(b"|".join(re.escape(w.encode()) for w in words), re.I)
+
+
+@dataclass(frozen=True)
+class FileScan:
+    triggered: bool
+    imports: frozenset[str]
+    """What the file's import statements bind, as the qualified names the advisor gives them
+    (`import a.b` binds `a`; `from .x import f` in `p/m.py` binds `p.x.f`): every name this
+    module uses from another one starts with one of these."""
+
+
+def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
+    """What the file's bytes say, without parsing it: one regular expression finds the import
+    statements, and the library names are looked for in those alone (over-approximating: a
+    name imported *from* a library-named module counts too).
+
+    `package`: the package relative imports start from (the module itself for `__init__.py`).
+    """
+    data = data.removeprefix(codecs.BOM_UTF8)  # else the first line's import is not seen
+    statements = list(_statements(data))
+    blob = b"\n".join(statements)
+    triggered = (
+        module.split(".", 1)[0] in vocabulary().modules
+        or _module_pattern().search(blob) is not None
+        or any(word.encode() in data for word in vocabulary().words)
+        or any(pattern in data for pattern in _string_patterns())
+        or _any_case_pattern().search(data) is not None
+    )
+    if package is None:
+        package = module.rpartition(".")[0]
+    imports: set[str] = set()
+    for statement in statements:
+        imports.update(_bound(statement, package))
+    return FileScan(triggered, frozenset(imports))
+
+
+_FROM = re.compile(r"\s*from\s+(\.*)\s*([\w.]*)\s+import\b(.*)", re.S)
+_IMPORT_NAMES = re.compile(r"\s*import\b(.*)", re.S)
+
+
+def _bound(statement: bytes, package: str) -> Iterator[str]:
+    """Qualified names one import statement binds (over-approximated on odd text)."""
+    text = statement.decode("utf-8", "replace")
+    found = _FROM.match(text)
+    if found is not None:
+        dots, base, rest = found.groups()
+        if dots:
+            parts = package.split(".") if package else []
+            up = len(dots) - 1
+            parents = parts[: len(parts) - up] if len(parts) >= up else []
+            base = ".".join(p for p in [*parents, base] if p)
+        names = list(_names(rest))
+        if not names or "*" in names:
+            yield base
+        for name in names:
+            yield f"{base}.{name}" if base else name
+        return
+    found = _IMPORT_NAMES.match(text)
+    if found is not None:
+        for part in found.group(1).split(","):
+            words = part.replace("\\", " ").replace("(", " ").replace(")", " ").split()
+            if not words:
+                continue
+            dotted = words[0]
+            yield dotted if len(words) >= 3 and words[1] == "as" else dotted.split(".")[0]
+
+
+def _names(rest: str) -> Iterator[str]:
+    cleaned = re.sub(r"#[^\n]*", " ", rest).replace("\\", " ").replace("(", " ").replace(")", " ")
+    for part in cleaned.split(","):
+        words = part.split()
+        if words:
+            yield words[0]
+
+
+_STATEMENT = re.compile(rb"^[ \t]*(?:from[ \t][^\n]*?[ \t]import|import)\b[^\n]*", re.M)
+_RELATIVE = re.compile(rb"^[ \t]*from[ \t]+\.", re.M)
+
+
+def _statements(data: bytes) -> Iterator[bytes]:
+    """The import statements, each with its parenthesised or backslash-continued lines."""
+    for match in _STATEMENT.finditer(data):
+        text = match.group()
+        if b"(" in text and b")" not in text[text.index(b"(") :]:
+            close = data.find(b")", match.end())
+            yield data[match.start() : len(data) if close < 0 else close]
+        elif text.rstrip().endswith(b"\\"):
+            end = match.end()
+            while end < len(data) and data[max(0, end - 2) : end].rstrip(b"\r").endswith(b"\\"):
+                following = data.find(b"\n", end + 1)
+                end = len(data) if following < 0 else following
+            yield data[match.start() : end]
+        else:
+            yield text
+
+
+def stem(module: str) -> str:
+    return module.rsplit(".", 1)[-1]
+
+
+def relevant(summary: FileSummary) -> bool:
+    """Whether importers of this file may matter: it has facts (a diagnostic about the file
+    itself aside), or exports a client or an app that another module may use."""
+    if summary.module is not None and summary.module.exports:
+        return True
+    return any(not isinstance(fact, ParseFailure) for fact in summary.facts)
+
+
+def importers(scans: Mapping[str, tuple[str, FileScan]], targets: Iterable[str]) -> set[str]:
+    """Paths of the files that import one of `targets`, directly or through other importers.
+
+    The project index resolves a name used in a module by matching a dotted suffix of another
+    module's name (`app.llm.ask` finds `ask` in `services/app/llm.py`), and every such name
+    begins with one of the user's import bindings: a file may reach module M only if one of its
+    bindings and some suffix of M's name agree on the parts they share.
+
+    `scans` maps path -> (module name, scan).
+    """
+    by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    for path, (_, found) in scans.items():
+        for binding in found.imports:
+            parts = tuple(binding.split("."))
+            by_first[parts[0]].append((path, parts))
+    found_paths: set[str] = set()
+    queue = sorted(targets)
+    seen: set[str] = set()
+    while queue:
+        path = queue.pop()
+        if path not in scans:
+            continue
+        module = scans[path][0]
+        if module in seen:
+            continue
+        seen.add(module)
+        parts = tuple(module.split("."))
+        for start, first in enumerate(parts):
+            suffix = parts[start:]
+            for importer, bound in by_first.get(first, ()):
+                if importer in found_paths:
+                    continue
+                shared = min(len(bound), len(suffix))
+                if bound[:shared] == suffix[:shared]:
+                    found_paths.add(importer)
+                    queue.append(importer)
+    return found_paths
+
+
+def looked_up(summaries: Iterable[FileSummary]) -> set[str]:
+    """Every dotted name the project stage may resolve for these files (call-graph edges,
+    entries, mounts, imported receivers, and the names facts hold): a superset."""
+    names: set[str] = set()
+    for summary in summaries:
+        info = summary.module
+        if info is not None:
+            names.update(edge.callee for edge in info.edges)
+            names.update(entry.symbol for entry in info.entries)
+            for mount in info.mounts:
+                names.update((mount.parent, mount.child))
+            names.update(p.receiver.removesuffix("()") for p in info.pending)
+            for pending in info.pending:
+                for candidate in pending.candidates:
+                    names.update(_fact_names(candidate))
+        for fact in summary.facts:
+            names.update(_fact_names(fact))
+    return names
+
+
+def _fact_names(fact: Fact) -> Iterator[str]:
+    for field in dataclasses.fields(fact):
+        value = getattr(fact, field.name)
+        if isinstance(value, str):
+            values: tuple[object, ...] = (value,)
+        elif isinstance(value, tuple):
+            values = value
+        else:
+            continue
+        for item in values:
+            if isinstance(item, str) and _NAME.fullmatch(item):
+                yield item
+
+
+def colliding(skipped: Mapping[str, str], names: Iterable[str]) -> set[str]:
+    """Skipped files (path -> module) that a looked-up name could resolve into, so that leaving
+    them out could change what that name means: the project index matches a name by a dotted
+    suffix of a module followed by a function's qualified name, and a module by a suffix, so a
+    file matters when a suffix of its module's name is a leading part of a looked-up name."""
+    prefixes: set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        prefixes.update(".".join(parts[:cut]) for cut in range(1, len(parts) + 1))
+    pulled = set()
+    for path, module in skipped.items():
+        parts = module.split(".")
+        if any(".".join(parts[start:]) in prefixes for start in range(len(parts))):
+            pulled.add(path)
+    return pulled
+
+
+Summarize = Callable[[Sequence[str]], Mapping[str, FileSummary | None]]
+
+
+def analyse_in_rounds(
+    scans: Mapping[str, tuple[str, FileScan]],
+    run: Summarize,
+    first: Sequence[str] = (),
+) -> dict[str, FileSummary | None]:
+    """The Python files to analyse, summarized by `run` in three rounds (see the module
+    docstring): the files that trigger (and `first`, analysed whatever they hold), the
+    importers of those with facts, and the files a looked-up name could resolve into.
+
+    `scans` maps path -> (module name, scan); `run(paths)` returns each path's summary.
+    """
+    triggered = [p for p, (_, found) in scans.items() if found.triggered]
+    done = dict(run(sorted({*first, *triggered})))
+    has_facts = [p for p, summary in done.items() if summary is not None and relevant(summary)]
+    done.update(run(sorted(importers(scans, has_facts) - done.keys())))
+    names = looked_up(summary for summary in done.values() if summary is not None)
+    rest = {path: module for path, (module, _) in scans.items() if path not in done}
+    done.update(run(sorted(colliding(rest, names))))
+    return done

@@ -1,0 +1,337 @@
+"""The per-file stage over many files: pre-filter, cache, and worker processes.
+
+Each file's summary is a pure function of (path, bytes, settings), so the order in which they
+are computed, and where, cannot change them: they are gathered by path and handed on in the
+order `discover` gives, and the output is byte-identical for any `--jobs` and any cache state.
+
+Python files go through the pre-filter (advisor/prefilter.py) in rounds: the files that
+trigger, then the files that import one that has facts, then the files a looked-up name could
+resolve into. Everything a round parses is parsed in parallel, and served from the cache when
+the same bytes were seen before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.cache import Cache, Entry, digest
+from advisor.discover import SourceFile
+from advisor.errors import InternalError
+from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
+from advisor.facts.spec.documents import disk_reader
+from advisor.model import Evidence, FileSummary, Location, ParseFailure
+from advisor.prefilter import FileScan, analyse_in_rounds, scan
+from advisor.read.source import TextFailure, decode_python
+from advisor.settings import Settings
+
+PARALLEL_MIN_BYTES = 256 * 1024
+"""Below this much source to parse in one round, worker processes cost more than they save."""
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class _File:
+    source: SourceFile
+    data: bytes
+    size: int
+    key: str | None = None
+    scan: FileScan | None = None
+    summary: FileSummary | None = None
+    done: bool = False
+    cached: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Summaries:
+    summaries: tuple[FileSummary, ...]
+    """Summaries of the files analysed, in discovery order."""
+    skipped: tuple[str, ...]
+    """Python files the pre-filter showed cannot matter (not parsed; counted as checked)."""
+    parsed: int = 0
+    """Files summarized in this run (not served from the cache)."""
+
+
+def summarize_sources(
+    sources: Sequence[SourceFile],
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    prefilter: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    overlay: Mapping[str, bytes] | None = None,
+) -> Summaries:
+    """`progress(done, total)` is told about every file once it is read, scanned or parsed;
+    `overlay` gives some files' content (by relative path) instead of what is on disk."""
+    jobs = default_jobs() if jobs is None or jobs < 1 else jobs
+    cache = Cache.open(settings.root) if use_cache else None
+    read = disk_reader(settings.root, settings.max_file_size)
+    files: list[_File] = []
+    early: dict[str, FileSummary] = {}
+    for source in sources:
+        loaded = (
+            (overlay[source.rel], len(overlay[source.rel]))
+            if overlay is not None and source.rel in overlay
+            else _read(source, settings)
+        )
+        if isinstance(loaded, FileSummary):
+            early[source.rel] = loaded
+            continue
+        data, size = loaded
+        item = _File(source, data, size)
+        if cache is not None:
+            content = digest(data) if size <= settings.max_file_size else f"large:{size}"
+            item.key = cache.key(
+                source.rel, source.language, content, f"max-file-size={settings.max_file_size}"
+            )
+            entry = cache.get(item.key, read)
+            if entry is not None and isinstance(entry.value, dict):
+                item.cached = entry.value
+                item.scan = item.cached.get("scan")
+        files.append(item)
+
+    runner = _Runner(settings, jobs, cache, _Progress(progress, len(sources)))
+    try:
+        python = [f for f in files if f.source.language == "python"]
+        others = [f for f in files if f.source.language != "python"]
+        if not prefilter:
+            runner.run([*others, *python])
+        else:
+            for item in python:
+                if item.scan is None and item.size <= settings.max_file_size:
+                    item.cached["dirty"] = True
+                    item.scan = _scan(item)
+                runner.progress.seen(item.source.rel)
+            by_path = {f.source.rel: f for f in python}
+            scans = {
+                f.source.rel: (module_name(f.source.rel), f.scan)
+                for f in python
+                if f.scan is not None
+            }
+            large = [f.source.rel for f in python if f.scan is None]
+
+            def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
+                items = [by_path[p] for p in paths]
+                runner.run([*others, *items] if others else items)  # specs with the first round
+                others.clear()
+                return {item.source.rel: item.summary for item in items}
+
+            analyse_in_rounds(scans, run, first=large)
+            runner.run(others)
+            for item in python:
+                if not item.done:
+                    _undecodable(item)
+        runner.save(files)
+    finally:
+        runner.close()
+    by_path = {f.source.rel: f for f in files}
+    summaries: list[FileSummary] = []
+    skipped: list[str] = []
+    for source in sources:
+        if source.rel in early:
+            summaries.append(early[source.rel])
+            continue
+        item = by_path[source.rel]
+        if not item.done:
+            skipped.append(source.rel)
+        elif item.summary is not None:
+            summaries.append(item.summary)
+    return Summaries(tuple(summaries), tuple(skipped), runner.parsed)
+
+
+def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int] | FileSummary:
+    try:
+        size = source.path.stat().st_size
+        with source.path.open("rb") as handle:
+            data = handle.read(SIZE_SNIFF_BYTES if size > settings.max_file_size else -1)
+    except OSError as exc:
+        return FileSummary(
+            source.rel,
+            source.language,
+            (
+                ParseFailure(
+                    evidence=Evidence(location=Location(source.rel, 1, 1)),
+                    reader="text",
+                    message=f"cannot read file: {exc.strerror or exc}",
+                ),
+            ),
+        )
+    return data, size
+
+
+def _scan(item: _File) -> FileScan:
+    module = module_name(item.source.rel)
+    package = module if item.source.rel.endswith("__init__.py") else None
+    return scan(module, item.data, package=package)
+
+
+def _undecodable(item: _File) -> None:
+    """A skipped file is still decoded (cheap): bytes that are not text are reported."""
+    if "decoded" in item.cached:
+        failure = item.cached["decoded"]
+    else:
+        text = decode_python(item.data)
+        failure = text if isinstance(text, TextFailure) else None
+        item.cached["decoded"] = failure
+        item.cached["dirty"] = True
+    if failure is not None:
+        rel = item.source.rel
+        fact = ParseFailure(
+            evidence=Evidence(location=Location(rel, failure.line, failure.column)),
+            reader="python",
+            message=failure.message,
+        )
+        item.summary = FileSummary(rel, "python", (fact,))
+        item.done = True
+
+
+_SETTINGS: Settings | None = None
+
+
+def _initialize(settings: Settings) -> None:
+    global _SETTINGS
+    _SETTINGS = settings
+
+
+def _work(task: tuple[str, str, bytes, int]) -> tuple[str, FileSummary | str | None]:
+    """Summarize one file in a worker; an exception comes back as text naming the file."""
+    rel, language, data, size = task
+    assert _SETTINGS is not None
+    try:
+        return "ok", _summarize(rel, language, data, size, _SETTINGS)
+    except Exception as exc:
+        return "error", f"while analysing {rel}: {type(exc).__name__}: {exc}"
+
+
+def _summarize(
+    rel: str, language: str, data: bytes, size: int, settings: Settings
+) -> FileSummary | None:
+    reader = disk_reader(settings.root, settings.max_file_size)
+    return summarize(rel, language, data, settings, size=size, read=reader)
+
+
+class _Progress:
+    """Counts files once each (a file is scanned, then maybe parsed) for a progress display."""
+
+    def __init__(self, report: Callable[[int, int], None] | None, total: int) -> None:
+        self.report = report
+        self.total = total
+        self.done: set[str] = set()
+
+    def seen(self, rel: str) -> None:
+        if self.report is not None and rel not in self.done:
+            self.done.add(rel)
+            self.report(len(self.done), self.total)
+
+
+class _Runner:
+    def __init__(
+        self, settings: Settings, jobs: int, cache: Cache | None, progress: _Progress
+    ) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.cache = cache
+        self.progress = progress
+        self.pool: Executor | None = None
+        self.parsed = 0
+
+    def run(self, items: Iterable[_File]) -> None:
+        todo = []
+        for item in items:
+            if item.done:
+                continue
+            if "summary" in item.cached:  # the cache has it; used only when this run needs it
+                item.summary = item.cached["summary"]
+                item.done = True
+                self.progress.seen(item.source.rel)
+                continue
+            todo.append(item)
+        if not todo:
+            return
+        self.parsed += len(todo)
+        work = sum(min(item.size, len(item.data)) for item in todo)
+        if self.jobs > 1 and len(todo) > 1 and work >= PARALLEL_MIN_BYTES:
+            pool = self._pool()
+            # Largest first, so that no worker is left with a big file at the end.
+            ordered = sorted(todo, key=lambda i: -len(i.data))
+            tasks = [(i.source.rel, i.source.language, i.data, i.size) for i in ordered]
+            chunk = max(1, min(16, len(tasks) // (self.jobs * 8)))
+            for item, (status, result) in zip(
+                ordered, pool.map(_work, tasks, chunksize=chunk), strict=True
+            ):
+                self._store(item, status, result)
+        else:
+            for item in todo:
+                try:
+                    value: FileSummary | str | None = _summarize(
+                        item.source.rel, item.source.language, item.data, item.size, self.settings
+                    )
+                    status = "ok"
+                except Exception as exc:
+                    status = "error"
+                    value = f"while analysing {item.source.rel}: {type(exc).__name__}: {exc}"
+                self._store(item, status, value)
+
+    def _store(self, item: _File, status: str, value: FileSummary | str | None) -> None:
+        self.progress.seen(item.source.rel)
+        if status == "error":
+            assert isinstance(value, str)
+            raise InternalError(value)
+        assert not isinstance(value, str)
+        item.summary = value
+        item.done = True
+        item.cached["summary"] = value
+        item.cached["dirty"] = True
+
+    def _pool(self) -> Executor:
+        if self.pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=context,
+                initializer=_initialize,
+                initargs=(self.settings,),
+            )
+        return self.pool
+
+    def save(self, files: Sequence[_File]) -> None:
+        if self.cache is None:
+            return
+        for item in files:
+            if item.key is None or not item.cached.pop("dirty", False):
+                continue
+            if item.scan is not None:
+                item.cached["scan"] = item.scan
+            dependencies: tuple[tuple[str, str | None], ...] = ()
+            summary = item.cached.get("summary")
+            if isinstance(summary, FileSummary) and summary.dependencies:
+                dependencies = tuple(
+                    (path, _digest_of(path, self.settings)) for path in summary.dependencies
+                )
+            self.cache.put(Entry(item.key, dict(item.cached), dependencies))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+
+def _digest_of(path: str, settings: Settings) -> str | None:
+    read: Callable[[str], bytes | None] = disk_reader(settings.root, settings.max_file_size)
+    try:
+        data = read(path)
+    except OSError:
+        return None
+    return digest(data) if data is not None else None

@@ -1,0 +1,188 @@
+"""The pre-filter: files it skips could not have changed a finding or an endpoint verdict.
+
+Three kinds of proof: every rule's bad examples are analysed in full (each of their files
+passes the filter, so a new rule whose files the filter would miss fails here); filtered and
+full runs give the same report on every rule example and on the examples folder; and the
+mechanics (triggers from the tables, import bindings, the rounds) are pinned down directly.
+Runs over real repositories are in benchmarks/ (`--equivalence`), since their trees are not
+part of this repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from advisor.engine import Result, analyze, analyze_sources
+from advisor.facts import python_detectors
+from advisor.policy.catalog import Example, Rule, load_catalog
+from advisor.policy.selftest import EXAMPLE_FILES
+from advisor.prefilter import TRIGGERS, importers, scan, vocabulary
+from advisor.settings import Settings
+
+CATALOG = load_catalog()
+SETTINGS = Settings(root=Path("/nonexistent"))
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+Project = Callable[[Mapping[str, str | bytes]], Path]
+
+
+def _sources(example: Example) -> dict[str, bytes]:
+    sources = {path: text.encode("utf-8") for path, text in example.files}
+    sources[EXAMPLE_FILES[example.language]] = example.code.encode("utf-8")
+    return sources
+
+
+def _examples(bad_only: bool) -> list[pytest.ParameterSet]:
+    cases = []
+    for rule in CATALOG.rules:
+        examples = [("bad", e) for e in rule.bad]
+        if not bad_only:
+            examples += [("good", e) for e in rule.good]
+        for index, (kind, example) in enumerate(examples, start=1):
+            cases.append(pytest.param(rule, example, id=f"{rule.code}-{kind}-{index}"))
+    return cases
+
+
+def same_report(filtered: Result, full: Result) -> None:
+    """Equal reports, but for syntax errors in the files the filter skipped (by design: the
+    filter does not parse them; ADV001's known limits)."""
+    analysed = {s.path for s in filtered.summaries}
+    dropped = [f for f in full.findings if f.code == "ADV001" and f.location.path not in analysed]
+    assert all("syntax error" in f.message or "nested" in f.message for f in dropped)
+    assert filtered.findings == tuple(f for f in full.findings if f not in dropped)
+    assert filtered.endpoints == full.endpoints
+    assert filtered.files == full.files
+
+
+@pytest.mark.parametrize(("rule", "example"), _examples(bad_only=True))
+def test_every_file_of_every_bad_example_is_analysed(rule: Rule, example: Example) -> None:
+    sources = _sources(example)
+    result = analyze_sources(sources, SETTINGS, CATALOG)
+    analysed = {s.path for s in result.summaries}
+    python = {path for path in sources if path.endswith(".py")}
+    assert python <= analysed, f"skipped: {sorted(python - analysed)} ({example.description})"
+
+
+@pytest.mark.parametrize(("rule", "example"), _examples(bad_only=False))
+def test_filtered_and_full_runs_agree_on_every_example(rule: Rule, example: Example) -> None:
+    sources = _sources(example)
+    same_report(
+        analyze_sources(sources, SETTINGS, CATALOG),
+        analyze_sources(sources, SETTINGS, CATALOG, prefilter=False),
+    )
+
+
+def test_filtered_and_full_runs_agree_on_the_examples_folder() -> None:
+    same_report(
+        analyze([EXAMPLES], jobs=1, cache=False),
+        analyze([EXAMPLES], jobs=1, cache=False, prefilter=False),
+    )
+
+
+def test_every_detector_declares_its_triggers() -> None:
+    for detector in python_detectors():
+        name = type(detector).__name__
+        assert name in TRIGGERS, f"{name} declares no triggers in advisor/prefilter.py"
+        triggers = TRIGGERS[name]()
+        assert triggers.modules or triggers.words or triggers.any_case, name
+
+
+def test_triggers_come_from_the_tables() -> None:
+    words = vocabulary()
+    # SDKs, frameworks, HTTP clients, task queues and middleware, each from its table.
+    for module in ("openai", "anthropic", "litellm", "fastapi", "flask", "django", "requests"):
+        assert module in words.modules
+    for module in ("httpx", "celery", "rq", "apscheduler", "sse_starlette", "brotli_asgi"):
+        assert module in words.modules
+    # Modules that only qualify what a library call does never make a file worth parsing.
+    for module in ("time", "json", "asyncio", "datetime"):
+        assert module not in words.modules
+    assert "advisor:" in words.words
+    assert "content-encoding" in words.any_case
+
+
+@pytest.mark.parametrize(
+    ("text", "triggered"),
+    [
+        ("import os\nimport json\n", False),
+        ("import openai\n", True),
+        ("import os, openai as oa\n", True),
+        ("from openai import OpenAI\n", True),
+        ("from fastapi.responses import (\n    StreamingResponse,\n)\n", True),
+        ("    from flask import Flask  # inside a function\n", True),
+        ("import os, \\\n    requests\n", True),
+        ('"""Uses openai in prose only."""\nURL = "https://openai.com"\n', False),
+        ('MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware"]\n', True),
+        ("# advisor: user-facing=false\ndef job(): ...\n", True),
+        ('response["content-encoding"] = "identity"\n', True),
+        ("class WorkerSettings:\n    functions = [work]\n", True),
+    ],
+)
+def test_what_triggers(text: str, triggered: bool) -> None:
+    assert scan("app.module", text.encode()).triggered is triggered
+
+
+def test_a_module_inside_a_library_named_package_triggers() -> None:
+    # Local definitions are qualified with the module's own name: `openai.x.Client`.
+    assert scan("openai.x", b"class OpenAI: ...\n").triggered
+
+
+def test_bindings_follow_the_advisor_qualified_names() -> None:
+    found = scan(
+        "app.routes.chat",
+        b"import os.path\nimport app.llm as llm\nfrom . import helpers\nfrom ..core import run\n"
+        b"from x import (\n    a,\n    b as c,  # comment\n)\n",
+    ).imports
+    assert found == {"os", "app.llm", "app.routes.helpers", "app.core.run", "x.a", "x.b"}
+
+
+def test_importers_match_module_suffixes_not_just_names() -> None:
+    scans = {
+        "examples/audio.py": ("examples.audio", scan("examples.audio", b"import openai\n")),
+        "src/pkg/res/__init__.py": (
+            "src.pkg.res",
+            scan("src.pkg.res", b"from .audio import Audio\n", package="src.pkg.res"),
+        ),
+        "run.py": ("run", scan("run", b"from examples.audio import main\n")),
+        "cli.py": ("cli", scan("cli", b"import audio\n")),
+    }
+    # `from .audio import` in src/pkg/res binds src.pkg.res.audio.Audio: not examples/audio.py.
+    assert importers(scans, ["examples/audio.py"]) == {"run.py", "cli.py"}
+
+
+def test_a_syntax_error_in_a_file_no_rule_reads_is_not_reported(project: Project) -> None:
+    root = project({"tool.py": "def f(:\n", "app.py": "import fastapi\ndef g(:\n"})
+    result = analyze([root], cache=False)
+    assert [(f.code, f.location.path) for f in result.findings] == [("ADV001", "app.py")]
+    assert result.files == ("app.py", "tool.py")  # both checked
+
+
+def test_undecodable_bytes_are_reported_in_any_file(project: Project) -> None:
+    root = project({"tool.py": b"x = '\xff'\n"})
+    result = analyze([root], cache=False)
+    assert [(f.code, f.location.path) for f in result.findings] == [("ADV001", "tool.py")]
+
+
+def test_a_script_that_reaches_the_model_through_a_helper_is_analysed(project: Project) -> None:
+    files = {
+        "app/llm.py": (
+            "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+            "def label(text):\n"
+            '    return client.chat.completions.create(model="m", messages=[])\n'
+        ),
+        "app/batch.py": "from app.llm import label\n\n\ndef run(rows):\n    return [label(r) for r in rows]\n",
+        "scripts/nightly.py": (
+            "from app.batch import run\n\nif __name__ == '__main__':\n    run(open('x').read().split())\n"
+        ),
+        "scripts/unrelated.py": "import os\n\nprint(os.getcwd())\n",
+    }
+    root = project(files)
+    filtered = analyze([root], cache=False)
+    full = analyze([root], cache=False, prefilter=False)
+    assert [f.code for f in filtered.findings] == ["ADV106"]
+    assert filtered.findings == full.findings
+    analysed = {s.path for s in filtered.summaries}
+    assert {"app/llm.py", "app/batch.py", "scripts/nightly.py"} <= analysed
+    assert "scripts/unrelated.py" not in analysed

@@ -1,0 +1,92 @@
+"""Worker processes and the per-file cache never change the output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+import advisor.runner
+from advisor.cache import CACHE_DIR
+from advisor.engine import analyze
+from advisor.reporters import RenderOptions
+from advisor.reporters import json as json_reporter
+
+Project = Callable[[Mapping[str, str | bytes]], Path]
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _render(paths: list[Path], **options: object) -> str:
+    return json_reporter.render(analyze(paths, **options), RenderOptions())  # type: ignore[arg-type]
+
+
+def test_output_is_byte_identical_for_any_job_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(advisor.runner, "PARALLEL_MIN_BYTES", 0)  # workers even for a few files
+    one = _render([EXAMPLES], jobs=1, cache=False)
+    assert _render([EXAMPLES], jobs=2, cache=False) == one
+    assert _render([EXAMPLES], jobs=3, cache=False) == one
+
+
+def _sse_project(project: Project) -> Path:
+    return project(
+        {
+            "app/main.py": (
+                "from fastapi import FastAPI\nfrom fastapi.responses import StreamingResponse\n\n"
+                "app = FastAPI()\n\n\n@app.get('/events')\ndef events():\n"
+                "    return StreamingResponse(iter(['data: x\\n\\n']), media_type='text/event-stream')\n"
+            ),
+            "spec/openapi.yaml": (
+                "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n"
+                "  /events:\n    get:\n      responses:\n        '200':\n          content:\n"
+                "            text/event-stream:\n              schema: {$ref: 'parts.yaml#/Event'}\n"
+            ),
+            "spec/parts.yaml": "Event: {type: string}\n",
+            "tools/other.py": "import os\n",
+        }
+    )
+
+
+def test_warm_runs_match_cold_runs_and_read_the_cache(project: Project) -> None:
+    root = _sse_project(project)
+    cold = _render([root], jobs=1, cache=False)
+    assert _render([root], jobs=1) == cold  # fills the cache
+    cache = root / CACHE_DIR
+    assert (cache / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    entries = list((cache / "1").rglob("*"))
+    assert [e for e in entries if e.is_file()]
+    assert _render([root], jobs=1) == cold  # served from the cache
+
+
+def test_a_changed_file_is_read_again(project: Project) -> None:
+    root = _sse_project(project)
+    _render([root], jobs=1)
+    main = root / "app/main.py"
+    main.write_text(main.read_text(encoding="utf-8").replace("text/event-stream", "text/plain"))
+    assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
+
+
+def test_a_spec_is_read_again_when_a_file_it_references_changes(project: Project) -> None:
+    root = _sse_project(project)
+    _render([root], jobs=1)
+    (root / "spec/parts.yaml").write_text("Other: {type: string}\n", encoding="utf-8")
+    warm = analyze([root], jobs=1)
+    assert warm.findings == analyze([root], jobs=1, cache=False).findings
+    assert "ADV002" in {f.code for f in warm.findings}  # the reference no longer resolves
+
+
+def test_corrupt_entries_are_ignored_and_rebuilt(project: Project) -> None:
+    root = _sse_project(project)
+    cold = _render([root], jobs=1, cache=False)
+    _render([root], jobs=1)
+    for entry in (root / CACHE_DIR / "1").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"\x80garbage")
+    assert _render([root], jobs=1) == cold
+    assert _render([root], jobs=1) == cold
+
+
+def test_no_cache_leaves_no_folder(project: Project) -> None:
+    root = _sse_project(project)
+    _render([root], jobs=1, cache=False)
+    assert not (root / CACHE_DIR).exists()
