@@ -12,7 +12,7 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -107,6 +107,18 @@ def cli() -> None:
     help="Worker processes for per-file analysis (default: the number of cores).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .advisor_cache/.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix, --diff or --show-fixes: include fixes that may change behaviour.",
+)
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="List the fixes applied (or available) and the fixable findings left, on stderr.",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -123,6 +135,10 @@ def check(
     write_baseline: Path | None,
     jobs: int | None,
     no_cache: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    show_fixes: bool = False,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
     targets = list(paths) or [Path()]
@@ -145,12 +161,51 @@ def check(
         return ExitCode.OK
     if known is not None:
         result = apply_baseline(result, known)
+    if fix or diff or show_fixes:
+
+        def again(overlay: Mapping[str, bytes]) -> Result:
+            found = analyze(
+                targets, settings=settings, jobs=jobs, cache=not no_cache, overlay=overlay
+            )
+            return apply_baseline(found, known) if known is not None else found
+
+        result, diff_status = _fixes(result, again, fix, unsafe_fixes, diff, show_fixes, quiet)
+        if diff:
+            return diff_status
     options = RenderOptions(quiet=quiet, statistics=statistics)
     rendered = REPORTERS[output_format](result, options)
     _emit(rendered, output_file)
     if exit_zero or not result.failing():
         return ExitCode.OK
     return ExitCode.FINDINGS
+
+
+def _fixes(
+    result: Result,
+    analyse: Callable[[Mapping[str, bytes]], Result],
+    fix: bool,
+    unsafe: bool,
+    diff: bool,
+    show: bool,
+    quiet: bool,
+) -> tuple[Result, int]:
+    """Fix (or show the fixes); the result is what remains. With --diff, the status is 1 when
+    the diff is not empty, as for `ruff --diff` and `black --check`."""
+    from advisor.fixes import command  # libcst is imported only when fixes are asked for
+
+    write = fix and not diff
+    report = command.run(result, analyse, write=write, unsafe=unsafe, diff=diff)
+    if diff:
+        click.echo(report.diff, nl=False)
+    for line in command.failure_lines(report):
+        click.echo(line, err=True)
+    if show:
+        for line in command.show_fixes(report, write=write):
+            click.echo(line, err=True)
+    if not quiet and (fix or diff):
+        for line in command.summary(report, write=write, unsafe=unsafe):
+            click.echo(line, err=True)
+    return report.result, ExitCode.FINDINGS if report.diff else ExitCode.OK
 
 
 def _analyze_with_progress(

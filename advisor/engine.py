@@ -83,13 +83,15 @@ def analyze(
     jobs: int | None = None,
     cache: bool = True,
     prefilter: bool = True,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Result:
     """Lint `paths` with the configuration found from the first path (or `settings`).
 
     `progress(done, total)` is called as files are handled (the command line draws a bar with
     it); `jobs`: worker processes for the per-file stage (default: one per core); `cache`: reuse
     per-file results under `.advisor_cache/`; `prefilter`: skip files that cannot matter (off
-    only to check that it changes nothing).
+    only to check that it changes nothing); `overlay`: the content of some files (by path
+    relative to the root) instead of what is on disk, which `--fix` analyses before it writes.
     """
     from advisor.runner import summarize_sources
 
@@ -99,7 +101,13 @@ def analyze(
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
     found = summarize_sources(
-        sources, settings, jobs=jobs, use_cache=cache, prefilter=prefilter, progress=progress
+        sources,
+        settings,
+        jobs=jobs,
+        use_cache=cache,
+        prefilter=prefilter,
+        progress=progress,
+        overlay=overlay,
     )
     return _conclude(list(found.summaries), settings, catalog, found.skipped)
 

@@ -171,6 +171,17 @@ class ResponseConstruction(Fact):
         "each item again.",
         None,
     )
+    unterminated_at: tuple[Evidence, ...] = doc_default(
+        "The strings that build the `data:` frames leaving their event open (not those of a "
+        "loop over the lines of one text); what ADV205's fix ends with a blank line.",
+        (),
+    )
+    raw_text_at: tuple[Evidence, ...] = doc_default(
+        "The model text values written raw into a `data:` line.", ()
+    )
+    double_framed_at: tuple[Evidence, ...] = doc_default(
+        "The items that already are SSE frames, handed to a library that frames them again.", ()
+    )
     emits_event_ids: bool | None = doc(
         "Events carry ids: `id:` lines, or an id given to the library's event objects "
         "(`ServerSentEvent(id=...)`, a dict with `id`, aiohttp-sse `send(..., id=...)`, "
@@ -872,6 +883,25 @@ class FileSummary:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A rule's automatic fix, as its rule file declares it: the registered transformation
+    (Python code, `advisor/fixes/registry.py`) that rewrites the code, whether applying it
+    can change behaviour, and what it does in a few words."""
+
+    transform: str
+    safety: str
+    """`safe` (applied by `--fix`) or `unsafe` (only with `--unsafe-fixes`)."""
+    title: str
+    target: tuple[str, ...] | None = None
+    """Field path of the fact's evidence (an `Evidence` or a tuple of them) that the
+    transformation edits; None for the finding's own evidence."""
+
+    @property
+    def safe(self) -> bool:
+        return self.safety == "safe"
+
+
+@dataclass(frozen=True)
 class Finding:
     """A rule firing on a fact, after the engine applied suppressions and overrides."""
 
@@ -881,6 +911,10 @@ class Finding:
     message: str
     evidence: Evidence
     fix_title: str | None = None
+    fix: Fix | None = field(default=None, compare=False)
+    """The automatic fix the rule declares for this kind of finding, if any."""
+    fact: Fact | None = field(default=None, compare=False, repr=False)
+    """The fact the rule fired on: what a fix transformation reads besides the positions."""
 
     @property
     def location(self) -> Location:

@@ -25,6 +25,7 @@ cheap to detect and are still reported.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import functools
 import re
@@ -230,6 +231,7 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
 
     `package`: the package relative imports start from (the module itself for `__init__.py`).
     """
+    data = data.removeprefix(codecs.BOM_UTF8)  # else the first line's import is not seen
     statements = list(_statements(data))
     blob = b"\n".join(statements)
     triggered = (

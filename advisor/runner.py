@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,15 +70,21 @@ def summarize_sources(
     use_cache: bool = True,
     prefilter: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    overlay: Mapping[str, bytes] | None = None,
 ) -> Summaries:
-    """`progress(done, total)` is told about every file once it is read, scanned or parsed."""
+    """`progress(done, total)` is told about every file once it is read, scanned or parsed;
+    `overlay` gives some files' content (by relative path) instead of what is on disk."""
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
     cache = Cache.open(settings.root) if use_cache else None
     read = disk_reader(settings.root, settings.max_file_size)
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
     for source in sources:
-        loaded = _read(source, settings)
+        loaded = (
+            (overlay[source.rel], len(overlay[source.rel]))
+            if overlay is not None and source.rel in overlay
+            else _read(source, settings)
+        )
         if isinstance(loaded, FileSummary):
             early[source.rel] = loaded
             continue

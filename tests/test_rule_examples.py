@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 
 from advisor.engine import analyze_sources
-from advisor.policy.catalog import Example, Rule, load_catalog
-from advisor.policy.selftest import EXAMPLE_FILES, expected_lines, reported_lines
+from advisor.policy.catalog import Example, FixDeclaration, FixExample, Rule, load_catalog
+from advisor.policy.selftest import (
+    EXAMPLE_FILES,
+    check_fix_example,
+    expected_lines,
+    reported_lines,
+)
 from advisor.settings import Settings
 
 CATALOG = load_catalog()
@@ -56,3 +61,30 @@ def test_documented_fix_is_clean_under_every_rule(rule: Rule) -> None:
     sources = {EXAMPLE_FILES[instead.language]: instead.code.encode("utf-8")}
     findings = analyze_sources(sources, settings, CATALOG).findings
     assert [(f.code, f.location.line) for f in findings] == []
+
+
+def _fix_cases() -> list[pytest.ParameterSet]:
+    cases = []
+    for rule in CATALOG.rules:
+        for declaration in rule.fixes:
+            for index, example in enumerate(declaration.examples, start=1):
+                case_id = f"{rule.code}-{declaration.fix.transform}-{index}"
+                cases.append(pytest.param(rule, declaration, index, example, id=case_id))
+    return cases
+
+
+@pytest.mark.parametrize(("rule", "declaration", "index", "example"), _fix_cases())
+def test_fix_example(
+    rule: Rule, declaration: FixDeclaration, index: int, example: FixExample
+) -> None:
+    """Fixing `before` gives exactly `after` (or nothing, where the fix must decline), `after`
+    is no longer reported, and fixing it again changes nothing."""
+    assert check_fix_example(rule, declaration, index - 1, example, CATALOG) == []
+
+
+@pytest.mark.parametrize("rule", [r for r in CATALOG.rules if r.fixes], ids=lambda r: r.code)
+def test_every_fix_shows_where_it_declines(rule: Rule) -> None:
+    """Like good examples for a rule: a fix shows at least one near miss it leaves alone."""
+    for declaration in rule.fixes:
+        assert any(e.after is not None for e in declaration.examples)
+        assert any(e.after is None for e in declaration.examples), declaration.fix.transform

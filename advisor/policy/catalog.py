@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -19,7 +21,8 @@ import jsonschema
 import yaml
 
 from advisor.errors import RuleFileError
-from advisor.model import FACT_KINDS, Evidence, Severity, fact_fields
+from advisor.fixes import registry as fix_registry
+from advisor.model import FACT_KINDS, Evidence, Fact, Fix, Severity, fact_fields
 from advisor.paths import shown
 from advisor.policy.conditions import (
     ConditionError,
@@ -64,6 +67,25 @@ class Example:
 
 
 @dataclass(frozen=True)
+class FixExample:
+    """Code a fix rewrites (`before`) and exactly what it becomes (`after`); without `after`
+    the fix must decline there and leave the code as it is."""
+
+    before: str
+    after: str | None = None
+    description: str = ""
+    files: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FixDeclaration:
+    """A rule file's `fix`: what the finding carries (`fix`) and the examples that test it."""
+
+    fix: Fix
+    examples: tuple[FixExample, ...]
+
+
+@dataclass(frozen=True)
 class Trigger:
     """One kind of fact a rule looks at, the condition on it, and how to report it."""
 
@@ -73,6 +95,8 @@ class Trigger:
     fix_title: str | None
     report_at: tuple[str, ...] | None = None
     """Field path of an Evidence to report at instead of the fact's own evidence."""
+    fix: FixDeclaration | None = None
+    """The automatic fix of this trigger's findings, if the rule declares one."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,11 @@ class Rule:
     @property
     def fact_kinds(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.fact_kind for t in self.triggers))
+
+    @property
+    def fixes(self) -> tuple[FixDeclaration, ...]:
+        """The distinct fixes of the rule's triggers, in trigger order."""
+        return tuple(dict.fromkeys(t.fix for t in self.triggers if t.fix is not None))
 
     def doc_examples(self) -> tuple[Example | None, Example | None]:
         """The first code block of the Example and Use instead sections, as examples."""
@@ -285,7 +314,64 @@ def _trigger(
         if problems:
             place = f"{where_label}.{key}" if key in raw else key
             raise RuleFileError(f"{label}: {place}: {problems[0]}")
-    return Trigger(kind_name, where, message, fix_title, report_at)
+    raw_fix = raw["fix"] if "fix" in raw else rule.get("fix")
+    fix_place = f"{where_label}.fix" if "fix" in raw else "fix"
+    fix = _fix(raw_fix, kind, fix_place, label) if raw_fix is not None else None
+    return Trigger(kind_name, where, message, fix_title, report_at, fix)
+
+
+def _fix(raw: Mapping[str, Any], kind: type[Fact], place: str, label: str) -> FixDeclaration:
+    name = raw["transform"]
+    if not fix_registry.known(name):
+        raise RuleFileError(
+            f"{label}: {place}.transform: unknown fix transformation '{name}' "
+            f"(known: {', '.join(fix_registry.names())})"
+        )
+    target: tuple[str, ...] | None = None
+    if "target" in raw:
+        target = tuple(raw["target"].split("."))
+        try:
+            check_field_path(kind, target, f"{place}.target")
+        except ConditionError as exc:
+            raise RuleFileError(f"{label}: {exc}") from exc
+        if not _holds_evidence(kind, target):
+            raise RuleFileError(
+                f"{label}: {place}.target: '{raw['target']}' holds no evidence (an Evidence, "
+                "or a tuple of them)"
+            )
+    if not any("after" in example for example in raw["examples"]):
+        raise RuleFileError(f"{label}: {place}.examples: no example shows the fix applied")
+    return FixDeclaration(
+        fix=Fix(
+            transform=name,
+            safety=raw["safety"],
+            title=raw["title"].strip(),
+            target=target,
+        ),
+        examples=tuple(
+            FixExample(
+                before=example["before"],
+                after=example.get("after"),
+                description=example.get("description", ""),
+                files=tuple(sorted(example.get("files", {}).items())),
+            )
+            for example in raw["examples"]
+        ),
+    )
+
+
+def _holds_evidence(kind: type[Fact], path: Sequence[str]) -> bool:
+    """The field at `path` is an Evidence, an optional one, or a tuple of them."""
+    current: Any = kind
+    for name in path:
+        current = typing.get_type_hints(current)[name]
+        members = [a for a in typing.get_args(current) if a is not type(None)]
+        if typing.get_origin(current) in (types.UnionType, typing.Union) and len(members) == 1:
+            current = members[0]
+    if typing.get_origin(current) is tuple:
+        arguments = typing.get_args(current)
+        return len(arguments) == 2 and arguments[0] is Evidence and arguments[1] is Ellipsis
+    return current is Evidence
 
 
 def _example(raw: Mapping[str, Any]) -> Example:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import typing
 
 from advisor.model import FACT_KINDS, Fact, Header
-from advisor.policy.catalog import DOC_SECTIONS, Catalog, Rule
+from advisor.policy.catalog import DOC_SECTIONS, Catalog, FixDeclaration, Rule
 
 
 def rule_markdown(rule: Rule) -> str:
@@ -28,7 +29,43 @@ def rule_markdown(rule: Rule) -> str:
         text = rule.doc(key)
         if text:
             lines += [f"## {heading}", "", text, ""]
+        if key == "fix-safety" and rule.fixes:
+            lines += _automatic_fixes(rule)
     return "\n".join(lines).rstrip() + "\n"
+
+
+SAFETY_WORDS = {
+    "safe": "safe: `advisor check --fix` applies it",
+    "unsafe": "unsafe: applied only with `advisor check --fix --unsafe-fixes`",
+}
+
+
+def _automatic_fixes(rule: Rule) -> list[str]:
+    """The rule's fixes as the rule file declares them, each with its first example."""
+    lines = ["## Automatic fix", ""]
+    for declaration in rule.fixes:
+        fix = declaration.fix
+        lines += [f"**{fix.title}** (`{fix.transform}`, {SAFETY_WORDS[fix.safety]}).", ""]
+        diff = _example_diff(declaration)
+        if diff:
+            lines += ["```diff", *diff, "```", ""]
+    return lines
+
+
+def _example_diff(declaration: FixDeclaration) -> list[str]:
+    example = next((e for e in declaration.examples if e.after is not None), None)
+    if example is None or example.after is None:
+        return []
+    diff = difflib.unified_diff(
+        example.before.splitlines(), example.after.splitlines(), lineterm="", n=2
+    )
+    return [line.rstrip() for line in diff if not line.startswith(("---", "+++"))]
+
+
+def fix_safety(rule: Rule) -> str:
+    """`safe`, `unsafe`, `safe, unsafe` (one per kind of finding), or empty."""
+    kinds = dict.fromkeys(d.fix.safety for d in rule.fixes)
+    return ", ".join(kinds)
 
 
 def index_markdown(catalog: Catalog) -> str:
@@ -44,10 +81,13 @@ def index_markdown(catalog: Catalog) -> str:
 
 
 def rules_table(catalog: Catalog, *, link: bool = False, prefix: str = "") -> list[str]:
-    rows = ["| Code | Name | Severity | What it flags |", "|---|---|---|---|"]
+    rows = ["| Code | Name | Severity | Fix | What it flags |", "|---|---|---|---|---|"]
     for rule in catalog.rules:
         code = f"[{rule.code}]({prefix}{rule.code}.md)" if link else rule.code
-        rows.append(f"| {code} | `{rule.name}` | {rule.severity.value} | {rule.summary} |")
+        rows.append(
+            f"| {code} | `{rule.name}` | {rule.severity.value} | {fix_safety(rule)} "
+            f"| {rule.summary} |"
+        )
     return rows
 
 

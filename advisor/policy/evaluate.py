@@ -35,6 +35,8 @@ def evaluate(rules: Sequence[Rule], grouped: dict[str, list[Fact]]) -> list[Find
                         message=render(trigger.message, values),
                         evidence=_reported_at(fact, trigger),
                         fix_title=render(trigger.fix_title, values) if trigger.fix_title else None,
+                        fix=trigger.fix.fix if trigger.fix is not None else None,
+                        fact=fact,
                     )
                 )
     return findings

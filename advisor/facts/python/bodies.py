@@ -79,6 +79,13 @@ class Body:
     """Call-graph symbol of the function that produces the body, also when it is imported."""
     node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
     """The generator function, when it is in this module."""
+    open_frames: tuple[ast.expr, ...] = ()
+    """The values of the `data:` frames that leave their event open (when `unterminated`),
+    except those of a loop over the lines of one text: what the fix ends with a blank line."""
+    raw_parts: tuple[ast.expr, ...] = ()
+    """The model text values inserted raw into `data:` lines (when `raw_text_in_data`)."""
+    framed_items: tuple[ast.expr, ...] = ()
+    """The items that already are SSE frames, handed to a library that frames them again."""
 
 
 def analyse_body(
@@ -271,7 +278,15 @@ def _summarise(
         for value, place in items
     ]
     if framing.by_library:
-        return _library_body(frames, streams, is_async, reads, generator, framing)
+        body = _library_body(frames, streams, is_async, reads, generator, framing)
+        if body.double_framed:
+            framed = [
+                value
+                for (value, _), (frame, _) in zip(items, frames, strict=True)
+                if value is not None and frame is not None and _framed_twice(frame, framing)
+            ]
+            body = dataclasses.replace(body, framed_items=tuple(framed))
+        return body
     known = [f for f, _ in frames if f is not None and f.kind is not None]
     complete = len(known) == len(frames) and bool(frames)
     kinds = {f.kind for f in known}
@@ -285,7 +300,66 @@ def _summarise(
         has_ids = any(re.search(r"(^|\n)id:", f.text) for f, _ in sse)
         ids = True if has_ids else (False if complete else None)
         raw = any(f.raw_text and _data_line(f.text) for f, _ in sse)
-    return Body(streams, is_async, kind, unterminated, raw, ids, reads, generator)
+    body = Body(streams, is_async, kind, unterminated, raw, ids, reads, generator)
+    if unterminated:
+        body = dataclasses.replace(body, open_frames=_open_frames(items, frames, complete))
+    if raw:
+        body = dataclasses.replace(body, raw_parts=_raw_parts(items, frames, scope, stream_names))
+    return body
+
+
+def _open_frames(
+    items: list[tuple[ast.expr | None, _Place]],
+    frames: list[tuple[_Frame | None, _Place]],
+    complete: bool,
+) -> tuple[ast.expr, ...]:
+    """The values of the frames `_unterminated` blames, in the same two cases."""
+    ends_event = [f is not None and _ends_event(f) for f, _ in frames]
+    chosen: list[int] = []
+    for index, (frame, place) in enumerate(frames):
+        if frame is None or not _is_open_data(frame) or place.splits_lines:
+            continue
+        if complete and not any(ends_event):
+            chosen.append(index)
+            continue
+        loop = place.loop
+        if loop is None or not (frame.raw_text or place.stream_loop):
+            continue
+        inside = [
+            (f, ended) for (f, p), ended in zip(frames, ends_event, strict=True) if loop in p.loops
+        ]
+        if all(f is not None and f.kind is not None for f, _ in inside) and not any(
+            ended for _, ended in inside
+        ):
+            chosen.append(index)
+    return tuple(value for index in chosen if (value := items[index][0]) is not None)
+
+
+def _raw_parts(
+    items: list[tuple[ast.expr | None, _Place]],
+    frames: list[tuple[_Frame | None, _Place]],
+    scope: Scope,
+    stream_names: set[str],
+) -> tuple[ast.expr, ...]:
+    found: list[ast.expr] = []
+    for (value, _), (frame, _) in zip(items, frames, strict=True):
+        if value is None or frame is None or frame.kind != "sse" or not frame.raw_text:
+            continue
+        if not _data_line(frame.text):
+            continue
+        parts = _string_parts(value, scope, 0) or []
+        found.extend(
+            p for p in parts if not isinstance(p, str) and _is_model_text(p, scope, stream_names)
+        )
+    return tuple(found)
+
+
+def _framed_twice(frame: _Frame, framing: Framing) -> bool:
+    return (
+        frame.kind == "sse"
+        and _data_line(frame.text)
+        and not (frame.is_bytes and framing.raw_bytes)
+    )
 
 
 def _unterminated(frames: list[tuple[_Frame | None, _Place]], complete: bool) -> bool | None:
@@ -348,10 +422,7 @@ def _library_body(
         ids = False
     else:
         ids = None
-    double = any(
-        f.kind == "sse" and _data_line(f.text) and not (f.is_bytes and framing.raw_bytes)
-        for f, _ in known
-    )
+    double = any(_framed_twice(f, framing) for f, _ in known)
     double_framed = True if double else (False if complete else None)
     return Body(streams, is_async, "sse", False, False, ids, reads, generator, double_framed)
 
