@@ -2,10 +2,10 @@
 
     python benchmarks/run.py [--repeat 5] [--work DIR] [--only NAME ...] [--equivalence]
 
-Inputs are prepared through the package registries only: the source distributions of openai,
-litellm and vllm from PyPI (`pip download --no-binary :all:`), the standard library of the
-running Python, and the specs of ../shared/corpus/ (or `--corpus`). Peers: semgrep with a small
-local rule (pip-installed into the work folder), and Spectral and Redocly with a small ruleset
+Inputs are prepared through the package registries only: the installed source trees of
+openai, litellm and vllm from PyPI (their wheels, `pip download --only-binary :all:`), the
+standard library of the running Python, and the specs of ../shared/corpus/ (or `--corpus`).
+Peers: semgrep with a small local rule (pip-installed into the work folder), and Spectral and Redocly with a small ruleset
 (npm-installed into the work folder; skipped with a note when npm is missing).
 
 For each input it prints the median wall time of the advisor cold (empty cache), warm (the
@@ -105,28 +105,32 @@ def measure(command: list[str], repeat: int, before: object = None) -> Timing:
 
 
 def prepare_packages(work: Path, names: list[str]) -> dict[str, Path]:
-    """Source trees of PyPI packages, from their source distributions."""
+    """Source trees of PyPI packages, from their wheels (what `pip install` would unpack)."""
     trees = {}
     downloads = work / "downloads"
     downloads.mkdir(exist_ok=True)
     for name in names:
         target = work / "trees" / name
         if not target.exists():
+            # Wheels, not source distributions: downloading an sdist makes pip build its
+            # metadata, which for vllm means its whole build toolchain. A wheel is a zip of the
+            # installed source tree, which is what a linter reads.
             subprocess.run(
-                [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary",
+                [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary",
                  ":all:", name, "-d", str(downloads / name)],
                 check=True,
             )  # fmt: skip
             (archive,) = list((downloads / name).iterdir())
             target.mkdir(parents=True)
-            if archive.name.endswith(".zip"):
+            if archive.name.endswith((".zip", ".whl")):
                 with zipfile.ZipFile(archive) as zipped:
                     zipped.extractall(target)
             else:
                 with tarfile.open(archive) as tarred:
                     tarred.extractall(target, filter="data")
-        (top,) = [p for p in target.iterdir() if p.is_dir()] or [target]
-        trees[name] = top
+        folders = [p for p in target.iterdir() if p.is_dir()]
+        # An sdist unpacks into one folder; a wheel into the package and its dist-info.
+        trees[name] = folders[0] if len(folders) == 1 else target
     return trees
 
 
