@@ -5,8 +5,9 @@
 Inputs are prepared through the package registries only: the installed source trees of
 openai, litellm and vllm from PyPI (their wheels, `pip download --only-binary :all:`), the
 standard library of the running Python, and the specs of ../shared/corpus/ (or `--corpus`).
-Peers: semgrep with a small local rule (pip-installed into the work folder), and Spectral and Redocly with a small ruleset
-(npm-installed into the work folder; skipped with a note when npm is missing).
+Peers: semgrep with a small local rule (pip-installed into the work folder), and Spectral and
+Redocly with a small ruleset (npm-installed into the work folder; skipped with a note when npm
+is missing).
 
 For each input it prints the median wall time of the advisor cold (empty cache), warm (the
 cache filled) and after touching one file, each peer's time, the ratios, and the peak memory
