@@ -15,8 +15,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from advisor import __version__
 from advisor.engine import Result
 from advisor.errors import UsageError
@@ -66,6 +64,8 @@ def load_baseline(path: Path) -> frozenset[str]:
         raise UsageError(f"{path}: baseline is not valid JSON: {exc}") from exc
     errors = list(validator("baseline.schema.json").iter_errors(document))
     if errors:
+        import jsonschema
+
         best = jsonschema.exceptions.best_match(errors)
         assert best is not None
         where = "/".join(str(p) for p in best.absolute_path) or "top level"

@@ -14,34 +14,37 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from advisor import __version__
-from advisor.baseline import apply_baseline, load_baseline, render_baseline
-from advisor.config import load_settings
-from advisor.engine import Result, analyze, catalog_for
 from advisor.errors import AdvisorError, InternalError, UsageError
 from advisor.exitcodes import ExitCode
-from advisor.model import Endpoint, Severity
-from advisor.policy.docs import facts_markdown, rule_markdown
-from advisor.policy.selftest import check_examples
-from advisor.progress import ProgressBar, wanted
-from advisor.reporters import RenderOptions, report
-from advisor.reporters import github as github_reporter
-from advisor.reporters import json as json_reporter
-from advisor.reporters import sarif as sarif_reporter
-from advisor.reporters import text as text_reporter
-from advisor.reporters.endpoints import endpoint_dict, explain_text, inventory_text
-from advisor.routing import normalize_path
-from advisor.settings import Settings
 
-REPORTERS: dict[str, Callable[[Result, RenderOptions], str]] = {
-    "text": text_reporter.render,
-    "json": json_reporter.render,
-    "sarif": sarif_reporter.render,
-    "github": github_reporter.render,
-}
+if TYPE_CHECKING:  # the engine and its dependencies are imported by the commands that run it
+    from advisor.engine import Result
+    from advisor.model import Endpoint
+    from advisor.reporters import RenderOptions
+    from advisor.settings import Settings
+
+# `advisor --version` and `--help` import only click: the engine, networkx, jsonschema and
+# libcst are imported inside the commands that use them (see `_reporter`).
+FORMATS = ("github", "json", "sarif", "text")
+SEVERITIES = ("error", "warning", "info")
+
+
+def _reporter(name: str) -> Callable[[Result, RenderOptions], str]:
+    from advisor.reporters import github, sarif, text
+    from advisor.reporters import json as json_reporter
+
+    renderers: dict[str, Callable[[Result, RenderOptions], str]] = {
+        "text": text.render,
+        "json": json_reporter.render,
+        "sarif": sarif.render,
+        "github": github.render,
+    }
+    return renderers[name]
 
 
 def _selectors(values: Sequence[str]) -> tuple[str, ...]:
@@ -72,7 +75,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(sorted(REPORTERS)),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
     help="Output format.",
@@ -81,7 +84,7 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--fail-on",
-    type=click.Choice([s.value for s in Severity]),
+    type=click.Choice(SEVERITIES),
     help="Lowest severity that fails the run (default from config, else warning).",
 )
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
@@ -141,6 +144,12 @@ def check(
     show_fixes: bool = False,
 ) -> int:
     """Lint PATHS (default: the current folder)."""
+    from advisor.baseline import apply_baseline, load_baseline, render_baseline
+    from advisor.config import load_settings
+    from advisor.engine import analyze
+    from advisor.model import Severity
+    from advisor.reporters import RenderOptions
+
     targets = list(paths) or [Path()]
     settings = load_settings(targets, config).with_cli(
         select=_selectors(select) or None,
@@ -173,7 +182,7 @@ def check(
         if diff:
             return diff_status
     options = RenderOptions(quiet=quiet, statistics=statistics)
-    rendered = REPORTERS[output_format](result, options)
+    rendered = _reporter(output_format)(result, options)
     _emit(rendered, output_file)
     if exit_zero or not result.failing():
         return ExitCode.OK
@@ -212,6 +221,9 @@ def _analyze_with_progress(
     targets: list[Path], settings: Settings, *, show: bool, jobs: int | None, cache: bool
 ) -> Result:
     """The analysis, with a progress bar on stderr when a person is watching it."""
+    from advisor.engine import analyze
+    from advisor.progress import ProgressBar, wanted
+
     stream = sys.stderr
     if not show or not wanted(stream):
         return analyze(targets, settings=settings, jobs=jobs, cache=cache)
@@ -251,6 +263,10 @@ def report_command(
 ) -> int:
     """Write the design-review report of PATHS: every endpoint, its flowchart path and verdict,
     the estimates, and the findings grouped by rule."""
+    from advisor.config import load_settings
+    from advisor.engine import analyze
+    from advisor.reporters import RenderOptions, report
+
     targets = list(paths) or [Path()]
     result = analyze(targets, settings=load_settings(targets, config))
     renderers = {
@@ -269,6 +285,11 @@ def report_command(
 def endpoints_command(paths: tuple[Path, ...], output_format: str, config: Path | None) -> int:
     """List the endpoints of PATHS (spec operations and code routes, joined) with what each
     does today and the flowchart's verdict."""
+    from advisor.config import load_settings
+    from advisor.engine import analyze
+    from advisor.reporters import RenderOptions
+    from advisor.reporters.endpoints import endpoint_dict, inventory_text
+
     targets = list(paths) or [Path()]
     result = analyze(targets, settings=load_settings(targets, config))
     options = RenderOptions()
@@ -296,6 +317,11 @@ def explain_command(arguments: tuple[str, ...], output_format: str, config: Path
     name (`app.routes.chat.chat`, or its last parts), or an operationId. PATHS are what to
     analyse (default: the current folder).
     """
+    from advisor.config import load_settings
+    from advisor.engine import analyze
+    from advisor.reporters import RenderOptions
+    from advisor.reporters.endpoints import endpoint_dict, explain_text
+
     wanted, rest = _endpoint_argument(arguments)
     targets = [Path(p) for p in rest] or [Path()]
     result = analyze(targets, settings=load_settings(targets, config))
@@ -326,6 +352,8 @@ def _endpoint_argument(arguments: tuple[str, ...]) -> tuple[str, tuple[str, ...]
 def find_endpoints(endpoints: Sequence[Endpoint], wanted: str) -> list[Endpoint]:
     """Endpoints named by `METHOD PATH` (parameters and a trailing slash normalised, and a path
     suffix when that is unambiguous), by a handler's dotted name or its tail, or operationId."""
+    from advisor.routing import normalize_path
+
     method, _, path = wanted.strip().partition(" ")
     if path.strip().startswith("/") and method.upper() in HTTP_METHODS:
         key = normalize_path(path.strip())
@@ -360,6 +388,9 @@ def find_endpoints(endpoints: Sequence[Endpoint], wanted: str) -> list[Endpoint]
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 def rules_command(output_format: str, config: Path | None) -> int:
     """List every rule: code, name, severity, summary."""
+    from advisor.config import load_settings
+    from advisor.engine import catalog_for
+
     catalog = catalog_for(load_settings([Path()], config))
     if output_format == "json":
         rows = [
@@ -385,6 +416,10 @@ def rules_command(output_format: str, config: Path | None) -> int:
 @click.option("--config", type=click.Path(path_type=Path), help="Configuration file to use.")
 def rule_command(code: str, config: Path | None) -> int:
     """Show the full documentation of one rule (by code or name)."""
+    from advisor.config import load_settings
+    from advisor.engine import catalog_for
+    from advisor.policy.docs import rule_markdown
+
     catalog = catalog_for(load_settings([Path()], config))
     rule = catalog.get(code)
     if rule is None:
@@ -396,6 +431,8 @@ def rule_command(code: str, config: Path | None) -> int:
 @cli.command("facts")
 def facts_command() -> int:
     """List the fact kinds and fields that rule files can test."""
+    from advisor.policy.docs import facts_markdown
+
     click.echo(facts_markdown(), nl=False)
     return ExitCode.OK
 
@@ -405,6 +442,10 @@ def facts_command() -> int:
 @click.option("--builtin/--no-builtin", default=False, help="Also test the built-in rules.")
 def test_rules_command(config: Path | None, builtin: bool) -> int:
     """Run the bad/good examples of your own rule files (rule-dirs), as the test suite does."""
+    from advisor.config import load_settings
+    from advisor.engine import catalog_for
+    from advisor.policy.selftest import check_examples
+
     catalog = catalog_for(load_settings([Path()], config))
     rules = [r for r in catalog.rules if builtin or not r.builtin]
     failures = 0

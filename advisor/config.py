@@ -13,9 +13,8 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from advisor.errors import ConfigError
@@ -25,6 +24,9 @@ from advisor.paths import shown
 from advisor.read.yamlload import SafeLoader
 from advisor.resources import validator
 from advisor.settings import Settings, Thresholds
+
+if TYPE_CHECKING:
+    import jsonschema
 
 YAML_CONFIG_NAMES = (".advisor.yaml", ".advisor.yml")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

@@ -1,6 +1,7 @@
 """Maintainer commands, so that the right way is the easy way (source checkout only).
 
 python -m advisor.dev docs            regenerate docs/rules/, docs/facts.md, README's rule table
+                                      and rules/validated.txt (digests of validated rule files)
 python -m advisor.dev docs --check    exit 1 if any of them is out of date
 python -m advisor.dev new-rule --family 2 --name my-rule --fact response
                                       scaffold rules/ADV2xx-my-rule.yaml with the next free code
@@ -15,7 +16,7 @@ from pathlib import Path
 import click
 
 from advisor.model import FACT_KINDS
-from advisor.policy.catalog import Catalog, load_catalog
+from advisor.policy.catalog import VALIDATED_MANIFEST, Catalog, load_catalog, validated_manifest
 from advisor.policy.docs import facts_markdown, index_markdown, rule_markdown, rules_table
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +31,8 @@ def generated_files(catalog: Catalog, repo: Path = REPO) -> dict[Path, str]:
     }
     files[repo / "docs" / "rules" / "README.md"] = index_markdown(catalog)
     files[repo / "docs" / "facts.md"] = facts_markdown()
+    rule_files = {p.name: p.read_text(encoding="utf-8") for p in (repo / "rules").glob("*.yaml")}
+    files[repo / "rules" / VALIDATED_MANIFEST] = validated_manifest(rule_files)
     readme = repo / "README.md"
     if readme.is_file():
         files[readme] = readme_with_rules(readme.read_text(encoding="utf-8"), catalog)

@@ -13,13 +13,15 @@ import json
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import referencing
 import yaml
 
 from advisor.read.yamlload import SafeLoader
+
+if TYPE_CHECKING:  # imported where a schema is used: most runs validate nothing but a config
+    import jsonschema
+    import referencing
 
 
 def builtin_rules_dir() -> Traversable:
@@ -40,6 +42,8 @@ def schema(name: str) -> dict[str, Any]:
 def schema_registry() -> referencing.Registry[Any]:
     """Our schemas by `$id`, so that one can `$ref` another (the configuration's `hints` use
     the hints schema) without anything ever being fetched from the network."""
+    import referencing
+
     folder = resources.files("advisor.schemas")
     documents = [
         schema(entry.name) for entry in folder.iterdir() if entry.name.endswith(".schema.json")
@@ -53,21 +57,54 @@ def schema_registry() -> referencing.Registry[Any]:
 
 @functools.cache
 def validator(name: str) -> jsonschema.protocols.Validator:
+    """A validator for one of our schemas. The schemas themselves are checked against their
+    metaschema by the test suite (`table_problems`), not on every run: that check alone cost
+    most of a one-file run."""
+    import jsonschema
+
     document = schema(name)
     cls = jsonschema.validators.validator_for(document)
-    cls.check_schema(document)
     instance: jsonschema.protocols.Validator = cls(document, registry=schema_registry())
     return instance
 
 
+DATA_TABLES = (
+    "frameworks",
+    "http_clients",
+    "llm_sdks",
+    "middleware",
+    "polling",
+    "responses",
+    "spec_vocabulary",
+    "stream_consumers",
+)
+
+
 @functools.cache
 def data_table(name: str) -> Any:
-    """A YAML table from `advisor/data`, validated against its schema in `advisor/schemas`."""
+    """A YAML table from `advisor/data`. The tables ship with the package and are validated
+    against their schemas in `advisor/schemas` by the test suite (`table_problems`), so a run
+    only reads them."""
     text = resources.files("advisor.data").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    table = yaml.load(text, Loader=SafeLoader)
-    errors = sorted(validator(f"{name}.schema.json").iter_errors(table), key=str)
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path)
-        raise RuntimeError(f"advisor/data/{name}.yaml: {where}: {first.message}")
-    return table
+    return yaml.load(text, Loader=SafeLoader)
+
+
+def table_problems() -> list[str]:
+    """Every way the shipped schemas and data tables are invalid (empty when they are not)."""
+    import jsonschema
+
+    problems = []
+    folder = resources.files("advisor.schemas")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".schema.json"):
+            document = schema(entry.name)
+            try:
+                jsonschema.validators.validator_for(document).check_schema(document)
+            except jsonschema.SchemaError as exc:
+                problems.append(f"advisor/schemas/{entry.name}: {exc.message}")
+    for name in DATA_TABLES:
+        table = data_table(name)
+        for error in sorted(validator(f"{name}.schema.json").iter_errors(table), key=str):
+            where = "/".join(str(p) for p in error.absolute_path)
+            problems.append(f"advisor/data/{name}.yaml: {where}: {error.message}")
+    return problems

@@ -11,6 +11,7 @@ import pytest
 from support import REPO, Run
 
 import advisor.cli
+import advisor.engine
 from advisor.exitcodes import ExitCode
 from advisor.read.python import GRAMMAR
 from advisor.resources import schema
@@ -202,7 +203,7 @@ def test_internal_errors_become_one_line(
     def explode(*args: object, **kwargs: object) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(advisor.cli, "analyze", explode)
+    monkeypatch.setattr(advisor.engine, "analyze", explode)  # the command imports it when run
     monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
     result = run_cli("check", cwd=project({}))
     assert result.status == ExitCode.ERROR

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from support import REPO
 
-from advisor.cli import REPORTERS, check
+from advisor.cli import FORMATS, check
 
 
 def test_every_check_option_is_in_the_readme_table() -> None:
@@ -16,5 +16,26 @@ def test_every_check_option_is_in_the_readme_table() -> None:
             longest = max(param.opts, key=len)
             assert f"`{longest}" in table or f", {longest}" in table, longest
     row = next(line for line in table.splitlines() if line.startswith("| `--format "))
-    for name in REPORTERS:
+    for name in FORMATS:
         assert name in row.split(" | ", 1)[0], name
+
+
+def test_version_and_help_do_not_import_the_engine() -> None:
+    """`advisor --version` answers at once: it must not pay for networkx, jsonschema, libcst."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from advisor.cli import main; main(['--version']); "
+        "heavy = [m for m in ('advisor.engine', 'networkx', 'jsonschema', 'libcst') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_every_format_has_a_reporter() -> None:
+    from advisor.cli import _reporter
+
+    for name in FORMATS:
+        assert callable(_reporter(name))

@@ -11,6 +11,7 @@ import pytest
 from support import Run
 
 import advisor.cli
+import advisor.progress
 from advisor.progress import ProgressBar, wanted
 
 Project = Callable[[Mapping[str, str | bytes]], Path]
@@ -86,7 +87,10 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Terminal]:
         monkeypatch.setattr("sys.stderr", stream)
         monkeypatch.delenv("CI", raising=False)
         monkeypatch.setenv("TERM", "xterm")
-        monkeypatch.setattr(advisor.cli, "ProgressBar", functools.partial(ProgressBar, delay=0))
+        # The command imports the bar when it runs: patch it where it is defined.
+        monkeypatch.setattr(
+            advisor.progress, "ProgressBar", functools.partial(ProgressBar, delay=0)
+        )
         return stream
 
     return install

@@ -14,8 +14,12 @@ from advisor.errors import RuleFileError
 from advisor.policy.catalog import (
     REQUIRED_DOC_SECTIONS,
     Catalog,
+    _digest,
+    _load_traversable,
     load_catalog,
     load_rule_text,
+    validated_digests,
+    validated_manifest,
 )
 from advisor.policy.selftest import check_examples
 
@@ -221,3 +225,28 @@ def test_new_rule_scaffold_is_schema_shaped_but_incomplete() -> None:
         RuleFileError, match=r"field: TODO|fact kind has no field 'TODO'|does not match"
     ):
         load_rule_text(textwrap.dedent(text), "rules/ADV999-x.yaml", builtin=True)
+
+
+def test_every_builtin_rule_file_matches_the_schema() -> None:
+    """The shipped manifest of validated rule files is only written after validating each one."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted((REPO / "rules").glob("*.yaml"))}
+    manifest = validated_manifest(files)
+    assert len(manifest.splitlines()) == len(files)
+    broken = dict(files)
+    name = sorted(broken)[-1]
+    broken[name] = broken[name].replace("severity: warning", "severity: loud", 1)
+    assert broken[name] != files[name]
+    with pytest.raises(RuleFileError, match=rf"^rules/{name}: severity: 'loud' is not one of"):
+        validated_manifest(broken)
+
+
+def test_an_edited_builtin_rule_file_is_validated_at_load(tmp_path: Path) -> None:
+    """Only files byte-identical to validated ones skip the schema: an installed rule file that
+    was edited afterwards is checked like a user's."""
+    source = next(iter(sorted((REPO / "rules").glob("*.yaml"))))
+    text = source.read_text(encoding="utf-8")
+    assert _digest(text) in validated_digests()
+    edited = text.replace("severity:", "severity: loud\nx-severity:", 1)
+    (tmp_path / source.name).write_text(edited, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=rf"^rules/{source.name}: "):
+        _load_traversable(tmp_path / source.name, f"rules/{source.name}", builtin=True)

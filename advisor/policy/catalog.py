@@ -8,6 +8,7 @@ never fires is worse than no rule.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import types
 import typing
@@ -17,7 +18,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from advisor.errors import RuleFileError
@@ -206,10 +206,42 @@ def _load_traversable(entry: Traversable | Path, label: str, *, builtin: bool) -
         text = entry.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError(f"{label}: cannot read rule file: {exc}") from exc
-    return load_rule_text(text, label, builtin=builtin)
+    # Validating against the schema costs a fifth of a one-file run, so a built-in file that is
+    # byte-identical to one validated when the package was built (rules/validated.txt, kept
+    # current by `python -m advisor.dev docs` and the tests) is not validated again. Any other
+    # file is: a user's own, or a built-in one edited after installation.
+    validate = not (builtin and _digest(text) in validated_digests())
+    return load_rule_text(text, label, builtin=builtin, validate=validate)
 
 
-def load_rule_text(text: str, label: str, *, builtin: bool = False) -> Rule:
+VALIDATED_MANIFEST = "validated.txt"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def validated_digests() -> frozenset[str]:
+    """SHA-256 digests of the built-in rule files as they were when last validated."""
+    try:
+        text = builtin_rules_dir().joinpath(VALIDATED_MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
+
+
+def validated_manifest(files: Mapping[str, str]) -> str:
+    """The manifest for built-in rule files (name -> text), after validating every one of them:
+    a file that does not match the schema raises, so it can never be listed."""
+    lines = []
+    for name, text in sorted(files.items()):
+        load_rule_text(text, f"rules/{name}", builtin=True, validate=True)
+        lines.append(f"{_digest(text)}  {name}")
+    return "\n".join(lines) + "\n"
+
+
+def load_rule_text(text: str, label: str, *, builtin: bool = False, validate: bool = True) -> Rule:
     try:
         raw = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
@@ -219,7 +251,8 @@ def load_rule_text(text: str, label: str, *, builtin: bool = False) -> Rule:
         raise RuleFileError(f"{label}: {where}invalid YAML: {problem}") from exc
     if not isinstance(raw, dict):
         raise RuleFileError(f"{label}: a rule file must be a mapping")
-    _validate_schema(raw, label)
+    if validate:
+        _validate_schema(raw, label)
     return _build_rule(raw, label, builtin=builtin)
 
 
@@ -227,6 +260,8 @@ def _validate_schema(raw: Mapping[str, Any], label: str) -> None:
     errors = list(validator("rule.schema.json").iter_errors(dict(raw)))
     if not errors:
         return
+    import jsonschema  # only a user's rule files are validated at run time
+
     best = jsonschema.exceptions.best_match(errors)
     assert best is not None
     where = _field_path(best.absolute_path) or "top level"

@@ -14,6 +14,7 @@ name a message uses must be a field or a capture.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -205,9 +206,15 @@ def check_field_path(
                 where,
                 f"fact kind has no field '{'.'.join(path[: index + 1])}' (fields: {available})",
             )
-        current = _dataclass_of(typing.get_type_hints(current)[name])
+        current = _dataclass_of(_type_hints(current)[name])
     if expected is not None and current is not expected:
         raise ConditionError(where, f"'{'.'.join(path)}' is not a {expected.__name__} field")
+
+
+@functools.cache
+def _type_hints(kind: type[Any]) -> dict[str, Any]:
+    """Resolved field types of a fact class (resolving them is slow; the classes never change)."""
+    return typing.get_type_hints(kind)
 
 
 def _dataclass_of(hint: Any) -> Any:
