@@ -19,9 +19,11 @@ from typing import Any
 
 import yaml
 
+from advisor.read.fastyaml import fast_load
 from advisor.read.jsonpos import JsonLocator
 from advisor.read.source import TextFailure, decode_text
-from advisor.read.yamlload import SafeLoader
+from advisor.read.yamlload import PureSpecLoader, SpecLoader
+from advisor.read.yamlpos import YamlLocator
 
 # A top-level key at column 0 in YAML (optionally quoted), with a version-looking value.
 _YAML_SPEC_KEY = re.compile(
@@ -71,11 +73,22 @@ class SpecDocument:
     data: Any
     node: yaml.Node | None = field(default=None, repr=False)
     kind: SpecKind | None = None
+    yaml_locator: YamlLocator | None = field(default=None, repr=False)
 
     def locate(self, pointer: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, column) where the pointer's last member is written (its key)."""
-        if self.node is None:
+        if self.syntax == "json":
             return self._json_locator.locate(pointer) or (1, 1)
+        if self.node is None:
+            # read by the fast reader: find it in the text, else compose the text (once)
+            if self.yaml_locator is None:
+                self.yaml_locator = YamlLocator(self.text)
+            found = self.yaml_locator.locate(pointer, self.data)
+            if found is not None:
+                return found
+            self.node = _compose(self.text)
+            if self.node is None:
+                return 1, 1
         return _locate_yaml(self.node, pointer)
 
     def line_text(self, line: int) -> str:
@@ -145,7 +158,10 @@ def _parse_json(text: str) -> SpecDocument | TextFailure:
 
 
 def _parse_yaml(text: str) -> SpecDocument | TextFailure:
-    result = _compose_and_construct(text, SafeLoader)
+    fast = fast_load(text)
+    if fast is not None:
+        return SpecDocument(text, "yaml", fast.data, yaml_locator=fast.locator)
+    result = _compose_and_construct(text, SpecLoader)
     if isinstance(result, TextFailure) and "maximum nesting depth" in result.message:
         # Legal YAML that libyaml refuses; the pure-Python loader reads it, slowly.
         if _nesting_estimate(text) > MAX_NESTING:
@@ -155,7 +171,7 @@ def _parse_yaml(text: str) -> SpecDocument | TextFailure:
                 result.column,
             )
         with deep_recursion():
-            result = _compose_and_construct(text, yaml.SafeLoader)
+            result = _compose_and_construct(text, PureSpecLoader)
     return result
 
 
@@ -190,6 +206,20 @@ def _compose_and_construct(
     finally:
         loader.dispose()
     return SpecDocument(text, "yaml", data, node)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of a document the fast reader read (so PyYAML reads it too)."""
+    for loader_class in (SpecLoader, PureSpecLoader):
+        loader = loader_class(text)
+        try:
+            with deep_recursion():
+                return loader.get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            continue
+        finally:
+            loader.dispose()
+    return None
 
 
 @contextlib.contextmanager

@@ -54,26 +54,42 @@ def _references(data: Any) -> list[tuple[tuple[str, ...], Any]]:
     """(pointer of the `$ref` key, its value) for every reference in a document."""
     found: list[tuple[tuple[str, ...], Any]] = []
     seen: set[int] = set()
-    stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    # Pointers are kept as (name, parent) chains and spelled out only for a `$ref`: most
+    # containers of a large spec hold none, and copying a tuple per container cost most of
+    # the walk.
+    stack: list[tuple[Any, _Chain]] = [(data, None)]
     while stack:
-        value, pointer = stack.pop()
+        value, chain = stack.pop()
         if id(value) in seen:
             continue
-        if isinstance(value, dict):
-            seen.add(id(value))
+        seen.add(id(value))
+        if type(value) is dict:
             ref = value.get("$ref")
             if ref is not None:
-                found.append(((*pointer, "$ref"), ref))
+                found.append(((*_spelled(chain), "$ref"), ref))
             for key, item in value.items():
-                name = str(key)
+                kind = type(item)
+                if kind is not dict and kind is not list:
+                    continue
+                name = key if type(key) is str else str(key)
                 if name in SKIPPED_KEYS or name.startswith("x-") or name == "$ref":
                     continue
-                if isinstance(item, dict | list):
-                    stack.append((item, (*pointer, name)))
-        elif isinstance(value, list):
-            seen.add(id(value))
+                stack.append((item, (name, chain)))
+        elif type(value) is list:
             for index, item in enumerate(value):
-                if isinstance(item, dict | list):
-                    stack.append((item, (*pointer, str(index))))
+                kind = type(item)
+                if kind is dict or kind is list:
+                    stack.append((item, (str(index), chain)))
     found.sort(key=lambda entry: entry[0])
     return found
+
+
+_Chain = tuple[str, "_Chain"] | None
+
+
+def _spelled(chain: _Chain) -> tuple[str, ...]:
+    names = []
+    while chain is not None:
+        name, chain = chain
+        names.append(name)
+    return tuple(reversed(names))
