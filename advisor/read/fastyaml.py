@@ -76,12 +76,11 @@ _FLOW_TOKEN = re.compile(
     re.M,
 )
 _PROSE_ONLY = ""  # a candidate's token for what is fine only as part of a longer scalar
-# anchors and explicit keys inside a flow collection
-_FLOW_UNREAD = re.compile(r"(?:^[ \t]*|[\[{,:?][ \t]*)(?:&[^ \t\n]|\?)", re.M)
+# anchors, explicit keys and tags inside a flow collection
+_FLOW_UNREAD = re.compile(r"(?:^[ \t]*|[\[{,:?][ \t]*)(?:&[^ \t\n]|\?|!)", re.M)
 _FLOW_LIMIT = 1 << 16
 _BLOCK_SCALAR = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$", re.M)
 _MERGE_KEY = re.compile(r"<<[ \t]*:(?:[ \t]|$)", re.M)
-_TAG_FOLLOWS = frozenset(" \t\n[{,:-?")
 _PREAMBLE = re.compile(r"(?:[ \t]*(?:#.*)?\n)*")
 
 
@@ -198,7 +197,8 @@ def _scan(text: str) -> list[_Candidate] | None:
             continue
         covered = end
         if _FLOW_UNREAD.search(text, start, covered):
-            return None  # perhaps an anchor or explicit key (or prose): PyYAML decides
+            # an anchor, explicit key or tag: fine only if the brackets are prose
+            found.append((start, _PROSE_ONLY, False))
         tokens = _FLOW_TOKEN.finditer(text, start, covered)
         found.extend((m.start("token"), m["token"], False) for m in tokens)
     candidates = []
@@ -266,10 +266,20 @@ def _ends_in_block_scalar(text: str) -> bool:
 
 
 def _possible_tags(text: str) -> list[int]:
+    """Where a `!` could start a tag on a block node: at a line's start, or after `key: `,
+    `- ` or `? ` (inside flow collections, `_FLOW_UNREAD` looks)."""
     found = []
     index = text.find("!")
     while index >= 0:
-        if text[index - 1] in _TAG_FOLLOWS:  # text starts with the \n added by the caller
+        before = index - 1
+        while text[before] in " \t":  # text starts with the \n added by the caller
+            before -= 1
+        mark = text[before]
+        if (
+            mark == "\n"
+            or (mark == ":" and before < index - 1)
+            or (mark in "-?" and before < index - 1 and text[before - 1] in " \t\n")
+        ):
             found.append(index)
         index = text.find("!", index + 1)
     return found

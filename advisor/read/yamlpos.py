@@ -31,7 +31,7 @@ _KEY = re.compile(
 _DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _SINGLE_QUOTED = re.compile(r"'(?:[^']|'')*'")
 _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 _FLOW_MARKS = re.compile(r"""[\[\]{}"']""")
 
 
@@ -64,7 +64,7 @@ class _Unsupported(Exception):
 class YamlLocator:
     def __init__(self, text: str) -> None:
         # PyYAML counts these as line breaks (YAML 1.1); most documents have only \n
-        if _OTHER_BREAKS.search(text):
+        if any(mark in text for mark in _OTHER_BREAKS):  # `in` reads at memory speed
             text = _BREAKS.sub("\n", text)
         # Lines are found with regular expressions over the text (a Python loop over the lines
         # of a 10 MB spec costs more than parsing it): each line follows a \n, the first too.
@@ -77,6 +77,7 @@ class YamlLocator:
         self._mappings: dict[tuple[int, int], dict[str, _Entry]] = {}
         self._sequences: dict[tuple[int, int], list[_Node | None]] = {}
         self._item_lines: dict[tuple[int, int], list[int]] = {}
+        self._named: dict[tuple[int, int], list[tuple[int, str]]] = {}
 
     def locate(self, pointer: Sequence[str | int], document: Any) -> tuple[int, int] | None:
         """1-based (line, column) where PyYAML's node for `pointer` starts (for a mapping
@@ -149,7 +150,10 @@ class YamlLocator:
                 members = self._mapping(node)
                 if len(members) != len(value):
                     return None
-                named = [(entry.line, name) for name, entry in members.items()]
+                named = self._named.get((node.line, node.column))
+                if named is None:
+                    named = [(entry.line, name) for name, entry in members.items()]
+                    self._named[(node.line, node.column)] = named
                 index = bisect.bisect_right(named, (line, "\U0010ffff")) - 1
                 if index < 0:
                     return None
