@@ -14,12 +14,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.engine import Result, analyze, analyze_sources
 from advisor.facts import python_detectors
 from advisor.policy.catalog import Example, Rule, load_catalog
 from advisor.policy.selftest import EXAMPLE_FILES
-from advisor.prefilter import TRIGGERS, importers, scan, vocabulary
+from advisor.prefilter import TRIGGERS, FileScan, importers, scan, vocabulary
 from advisor.settings import Settings
 
 CATALOG = load_catalog()
@@ -186,3 +188,58 @@ def test_a_script_that_reaches_the_model_through_a_helper_is_analysed(project: P
     analysed = {s.path for s in filtered.summaries}
     assert {"app/llm.py", "app/batch.py", "scripts/nightly.py"} <= analysed
     assert "scripts/unrelated.py" not in analysed
+
+
+def _importers_by_comparison(
+    scans: Mapping[str, tuple[str, FileScan]], targets: list[str]
+) -> set[str]:
+    """The definition, spelled out: compare every binding with every suffix of every module
+    reached (quadratic; what `importers` computes by lookups)."""
+    found: set[str] = set()
+    queue = list(targets)
+    seen: set[str] = set()
+    while queue:
+        path = queue.pop()
+        if path not in scans or scans[path][0] in seen:
+            continue
+        seen.add(scans[path][0])
+        parts = scans[path][0].split(".")
+        for start in range(len(parts)):
+            suffix = parts[start:]
+            for importer, (_, scanned) in scans.items():
+                for binding in scanned.imports:
+                    bound = binding.split(".")
+                    shared = min(len(bound), len(suffix))
+                    if importer not in found and bound[:shared] == suffix[:shared]:
+                        found.add(importer)
+                        queue.append(importer)
+    return found
+
+
+_PART = st.sampled_from(["a", "b", "app", "llm", "utils"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(_PART, min_size=1, max_size=3),
+            st.lists(st.lists(_PART, min_size=1, max_size=3), max_size=3),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.data(),
+)
+def test_importers_by_lookup_agree_with_the_definition(
+    modules: list[tuple[list[str], list[list[str]]]], data: st.DataObject
+) -> None:
+    scans = {
+        f"m{index}.py": (
+            ".".join(name),
+            FileScan(False, frozenset(".".join(binding) for binding in bindings)),
+        )
+        for index, (name, bindings) in enumerate(modules)
+    }
+    targets = data.draw(st.lists(st.sampled_from(sorted(scans)), max_size=3))
+    assert importers(scans, targets) == _importers_by_comparison(scans, targets)
