@@ -64,6 +64,7 @@ class WorkFinder:
 
     def __init__(self, graph: CallGraph, facts: Sequence[Fact]) -> None:
         self.graph = graph
+        self._successors: dict[str, list[tuple[str, Branch]]] | None = None
         self._by_function: dict[str, list[Fact]] = {}
         for fact in facts:
             if isinstance(fact, LlmCall | LlmCallLoop | ResponseConstruction | StreamConsumption):
@@ -78,22 +79,26 @@ class WorkFinder:
         return sorted(self.graph.index.methods_of(handler))
 
     def work(self, handler: str) -> RequestWork:
-        routes: dict[str, Route] = {}
+        # each function reached -> the breadth-first parents of the handler symbol that reached
+        # it first (its route is read from there, only where one is needed)
+        reached: dict[str, _Parents] = {}
         for start in self.handler_symbols(handler):
-            routes.update((k, v) for k, v in self._routes(start).items() if k not in routes)
-        facts = [f for symbol in sorted(routes) for f in self._by_function.get(symbol, [])]
+            parents = self._reach(start)
+            for symbol in parents:
+                reached.setdefault(symbol, parents)
+        facts = [f for symbol in sorted(reached) for f in self._by_function.get(symbol, [])]
         calls = tuple(f for f in facts if isinstance(f, LlmCall))
         generating = tuple(c for c in calls if c.api_kind in GENERATING)
-        chain, known = self._chain(generating, routes)
+        chain, known = self._chain(generating, reached)
         handed: list[tuple[Handoff, tuple[LlmCall, ...]]] = []
-        for caller in sorted(routes):
+        for caller in sorted(reached):
             if caller not in self.graph.handoffs:
                 continue
             for task in sorted(self.graph.handoffs.successors(caller)):
-                reached = sorted(set(self._routes(task)) - set(routes))
+                beyond = sorted(set(self._reach(task)) - reached.keys())
                 found = tuple(
                     f
-                    for symbol in reached
+                    for symbol in beyond
                     for f in self._by_function.get(symbol, [])
                     if isinstance(f, LlmCall) and f.api_kind in MODEL_WORK
                 )
@@ -103,7 +108,7 @@ class WorkFinder:
         job_calls = tuple(call for _, found in handed for call in found)
         return RequestWork(
             handler=handler,
-            functions=frozenset(routes),
+            functions=frozenset(reached),
             calls=calls,
             generating=generating,
             chain=chain,
@@ -115,26 +120,39 @@ class WorkFinder:
             job_calls=job_calls,
         )
 
-    def _routes(self, start: str) -> dict[str, Route]:
-        """The shortest call route from the handler to each function it reaches."""
-        graph = self.graph.graph
-        routes: dict[str, Route] = {start: ()}
+    def _reach(self, start: str) -> _Parents:
+        """Breadth-first from `start` (to a bounded depth): every function reached, with the
+        function it was first called from and the arms that call sits in. A handler of a large
+        project reaches thousands of functions, so routes are not copied per function."""
+        successors = self._successor_lists()
+        parents: _Parents = {start: None}
         queue = deque([(start, 0)])
         while queue:
             node, depth = queue.popleft()
-            if depth >= MAX_DEPTH or node not in graph:
+            if depth >= MAX_DEPTH:
                 continue
-            for successor in sorted(graph.successors(node)):
-                if successor in routes:
-                    continue
-                sites: list[Edge] = graph.edges[node, successor]["sites"]
-                branch = sites[0].branch if sites else ()
-                routes[successor] = (*routes[node], (node, branch))
-                queue.append((successor, depth + 1))
-        return routes
+            for successor, branch in successors.get(node, ()):
+                if successor not in parents:
+                    parents[successor] = (node, branch)
+                    queue.append((successor, depth + 1))
+        return parents
+
+    def _successor_lists(self) -> dict[str, list[tuple[str, Branch]]]:
+        """The call graph as sorted successor lists, each with the arms of its first call site
+        (read once: networkx's views cost more than the search itself)."""
+        if self._successors is None:
+            graph = self.graph.graph
+            self._successors = {
+                node: [
+                    (successor, _first_branch(graph.edges[node, successor]["sites"]))
+                    for successor in sorted(graph.successors(node))
+                ]
+                for node in graph
+            }
+        return self._successors
 
     def _chain(
-        self, calls: tuple[LlmCall, ...], routes: dict[str, Route]
+        self, calls: tuple[LlmCall, ...], reached: dict[str, _Parents]
     ) -> tuple[tuple[LlmCall, ...], bool]:
         if len(calls) <= 1:
             return calls, True
@@ -143,7 +161,7 @@ class WorkFinder:
         placed = []
         for call in calls:
             symbol = self.graph.symbol_of_fact(call)
-            route = routes.get(symbol or "", ())
+            route = _route(reached[symbol], symbol) if symbol in reached else ()
             placed.append((call, (*route, (symbol or "", call.branch))))
         together = nx.Graph()
         together.add_nodes_from(range(len(placed)))
@@ -155,6 +173,23 @@ class WorkFinder:
         chosen = sorted(best)
         ordered = sorted((placed[i][0] for i in chosen), key=_position)
         return tuple(ordered), True
+
+
+_Parents = dict[str, tuple[str, Branch] | None]
+
+
+def _route(parents: _Parents, symbol: str) -> Route:
+    """The shortest call route from the start of `parents` to `symbol`."""
+    steps = []
+    step = parents[symbol]
+    while step is not None:
+        steps.append(step)
+        step = parents[step[0]]
+    return tuple(reversed(steps))
+
+
+def _first_branch(sites: list[Edge]) -> Branch:
+    return sites[0].branch if sites else ()
 
 
 def _both_run(first: Route, second: Route) -> bool:

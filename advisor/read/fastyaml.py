@@ -1,15 +1,24 @@
-"""A fast YAML reader for large specs, used only where it reads the same document as PyYAML.
+"""A fast YAML reader for large specs, used only where it gives the document PyYAML gives.
 
-PyYAML's C loader is the reference, and most of a large spec's run: 8 s of the GitHub spec's
-10 MB, where `yaml_rs` (a Rust YAML 1.2 parser, wheels for every platform we support) takes
-0.4 s. The two read YAML differently in a few places: YAML 1.1's booleans (`yes`, `on`, `off`),
-leading-zero octals, sexagesimal numbers, exponents without a dot, merge keys (`<<`), tags,
-several documents in one stream, duplicate keys and complex keys. A document in which one cheap
-scan of the text finds none of these is read by `yaml_rs`; any other document, or one that
-`yaml_rs` refuses, goes to PyYAML, which also gives the error and its position. Timestamps are
-the one difference we settle the other way: the reference loader (`SpecLoader`) keeps them as
-strings, as JSON (the data model of OpenAPI) does. `tests/test_fastyaml.py` proves the two
-readers give identical documents on every corpus spec and on generated documents.
+PyYAML's C loader is the reference, and was most of a large spec's run: 8-12 s of the GitHub
+spec's 10 MB, where `yaml_rs` (a Rust YAML 1.2 parser with wheels for every platform we
+support) takes 0.5 s. The two read YAML differently in a few places: YAML 1.1's booleans
+(`yes`, `on`, `off`), leading-zero octals, sexagesimal numbers, exponents without a dot, the
+`=` key, merge keys (`<<`), tags, anchors, explicit and empty keys, several documents in one
+stream, empty block scalars at the end, and some tabs.
+
+A few regular expressions, each starting with a literal so that they run at memory speed,
+find every place in the text where one of these could be (a superset: most hits are prose in
+descriptions). Each hit is then placed by the locator (`advisor.read.yamlpos`): part of a
+longer scalar (prose) is ignored; a scalar block value or sequence item that the readers type
+differently is corrected to PyYAML's value (GitHub's `key_id: 012345678912345678` is a
+string to PyYAML, a number to `yaml_rs`); anything else sends the file to PyYAML, as does
+whatever `yaml_rs` refuses (PyYAML then gives the error and its position). Unquoted timestamps
+are the one difference settled the other way: the reference loader (`SpecLoader`) keeps them
+as strings, as JSON, the data model of OpenAPI, does.
+
+`tests/test_fastyaml.py` proves identical documents, types included, on every corpus spec and
+on generated and noise documents.
 """
 
 from __future__ import annotations
@@ -99,8 +108,8 @@ class _Candidate:
     column: int
     token: str
     correctable: bool
-    """A block value or item (corrected in the document); else a key or in a flow collection
-    (which only PyYAML reads right)."""
+    """A block value or item (corrected in the document); else something only PyYAML reads
+    right if it is not prose (a key, a flow collection member, a tag, an anchor)."""
 
 
 def fast_load(text: str) -> FastDocument | None:

@@ -5,10 +5,14 @@ document with PyYAML to get them would cost what the fast reader saved. Position
 only for what a finding or an endpoint points at, so they are found on demand: the locator
 reads the lines of one block mapping or sequence at a time (by indentation), indexes its keys
 once, and walks down the pointer, giving exactly the position PyYAML's node would (the key's
-first character; a sequence item's first character). Where the text uses something it does not
-read (flow collections it must enter, anchors and aliases, multi-line quoted scalars, escapes
-JSON does not share) or disagrees with the document about how many members a level has, it
-answers None and the caller composes the document with PyYAML instead.
+first character; a sequence item's first character). Lines are found with regular expressions
+over the text, not by a Python loop over them. Where the text uses something it does not read
+(flow collections it must enter, anchors and aliases, a quoted scalar whose lines could read as
+keys, escapes JSON does not share) or disagrees with the document about how many members a
+level has, it answers None and the caller composes the document with PyYAML instead.
+
+The fast reader also asks the reverse question (`pointer_at`): which value is written at this
+line and column, or is it prose inside a longer scalar.
 """
 
 from __future__ import annotations
