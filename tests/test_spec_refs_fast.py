@@ -28,6 +28,11 @@ def resolver_for(text: str, syntax: str = "yaml") -> tuple[Resolver, SpecDocumen
     return Resolver(files), document
 
 
+def resolved(resolver: Resolver, ref: str) -> Located | RefFailure:
+    found = resolver.lookup(ref, "spec.yaml")
+    return resolver.deref(found) if isinstance(found, Located) else found
+
+
 def same(fast: Located | None, slow: object) -> None:
     if fast is None:
         return
@@ -101,6 +106,10 @@ def test_tricky_local_references_resolve_as_referencing_does(ref: str) -> None:
         ('a:\n  $ref: "#/missing"\n', False),
         ("a:\n  $ref: >-\n    #/b\nb: 1\n", False),  # folded: read by walking
         ("a:\n  description: see $ref docs\nb: 1\n", False),  # prose
+        ("a:\n  $ref: '#/b'\nb:\n  $ref: '#/a'\n", False),  # a cycle
+        ("a:\n  $ref: '#/b'\n  x: 1\nb: 1\n", True),  # plain key after: fine
+        ("a:\n  $ref: #/b\n", False),  # a comment, not a value
+        ("a:\n  $ref: b\n    c\nb: 1\n", False),  # a plain value over two lines: "b c"
         ("examples:\n  x:\n    $ref: '#/nowhere'\n", False),  # the walk skips examples
     ],
 )
@@ -114,10 +123,11 @@ def test_the_text_shortcut_is_taken_only_when_every_reference_resolves(
     files = SpecFiles(lambda path: None)
     files.add("spec.yaml", document)
     problems = scan_refs("spec.yaml", files, Resolver(files))
+    walker = Resolver(files)
     walked = [
         ref
         for _, ref in _references(document.data)
-        if not isinstance(Resolver(files).lookup(ref, "spec.yaml"), Located)
+        if not isinstance(resolved(walker, ref), Located)
     ]
     assert [p.ref for p in problems] == walked
 

@@ -76,6 +76,8 @@ def _targets_if_all_resolve(
         match = _REF_IN_TEXT.match(text, index)
         if match is None or (index and text[index - 1] not in _BEFORE_REF_KEY):
             return None  # prose, or written in a way we do not read here
+        if match[3] is not None and _continues(text, index, match.end()):
+            return None  # a plain value folded over several lines
         refs.add(next(value for value in match.groups() if value is not None))
         index = text.find("$ref", match.end())
     targets = set()
@@ -89,6 +91,14 @@ def _targets_if_all_resolve(
     return targets
 
 
+def _continues(text: str, key: int, end: int) -> bool:
+    """Whether the line after a plain value (ending at `end`) is indented past its key."""
+    column = key - (text.rfind("\n", 0, key) + 1)
+    following = _NEXT_LINE.match(text, end)
+    return following is not None and len(following[1]) > column
+
+
+_NEXT_LINE = re.compile(r"[^\n]*\n(?:[ \t]*\n)*( *)(?=[^ \n])")
 # `$ref: '#/a'`, `"$ref": "#/a"`, `$ref: a.yaml#/b` (quoted without escapes, or plain)
 _REF_IN_TEXT = re.compile(
     r"""\$ref["']?[ \t]*:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s#'"{\[&*!|>][^\n#]*?))"""
