@@ -234,6 +234,19 @@ def test_yaml_shaped_noise_is_declined_or_read_the_same(parts: list[str], newlin
     assert_same_reading("".join(parts) + ("\n" if newline else ""))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(" " * depth + "a:\n" for depth in range(20_000)) + " " * 20_000 + "b: 1\n",
+        "- " * 20_000 + "x\n",
+    ],
+)
+def test_nesting_deeper_than_the_fast_reader_survives_is_left_to_pyyaml(text: str) -> None:
+    """yaml_rs overflows its stack on deep block nesting (a crash, not an exception): such
+    documents never reach it."""
+    assert fast_load(text) is None
+
+
 def test_a_position_the_locator_cannot_give_is_found_by_composing() -> None:
     text = "openapi: 3.1.0\npaths:\n  /a: {get: {responses: {'200': {description: ok}}}}\n"
     parsed = parse_document(text, "yaml")

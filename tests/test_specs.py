@@ -82,6 +82,16 @@ def test_nesting_beyond_what_can_be_analysed_is_adv001(no_network: None) -> None
     assert "ok.py" in result.files
 
 
+def test_deep_block_nesting_is_adv001_not_a_crash(no_network: None) -> None:
+    """Block nesting this deep overflows the fast YAML reader's stack (a crash that no
+    exception handler sees); it must never be given such a document."""
+    depth = 20_000
+    block = "openapi: 3.0.0\nx:\n" + "".join(" " * (i + 1) + "a:\n" for i in range(depth))
+    result = analyze_sources({"abyss.yaml": block.encode(), "ok.py": b"x = 1\n"}, SETTINGS)
+    assert [(f.code, f.location.path) for f in result.findings] == [("ADV001", "abyss.yaml")]
+    assert "ok.py" in result.files
+
+
 def test_alias_bomb_stays_bounded(no_network: None) -> None:
     lines = ["openapi: 3.0.3", "info: {title: t, version: '1'}", "x-l0: &l0 {type: string}"]
     for level in range(1, 40):  # 10**39 paths if expanded

@@ -91,6 +91,11 @@ _FLOW_LIMIT = 1 << 16
 _BLOCK_SCALAR = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$", re.M)
 _MERGE_KEY = re.compile(r"<<[ \t]*:(?:[ \t]|$)", re.M)
 _PREAMBLE = re.compile(r"(?:[ \t]*(?:#.*)?\n)*")
+# yaml_rs refuses flow collections nested past its limit, but block nesting past about 10,000
+# levels overflows its stack and kills the process. Block depth is bounded by indentation plus
+# `- - -` chains on one line; past these bounds PyYAML decides (and reports what is too deep).
+_DEEPEST_INDENT = 2_000
+_DASH_CHAIN = re.compile(r"-[ \t]+(?:-[ \t]+){999}")
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ def _scan(text: str) -> list[_Candidate] | None:
     the locator tells prose from values), or None if the text has a difference that cannot be
     corrected: a tag, a merge key, an explicit key, several documents.
     """
+    if "\n" + " " * _DEEPEST_INDENT in text or _DASH_CHAIN.search(text):
+        return None  # nested deeper than yaml_rs survives (it crashes past ~10,000 levels)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
