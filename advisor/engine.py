@@ -11,20 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.config import load_settings
-from advisor.discover import SourceFile, discover, language_of
+from advisor.discover import discover, language_of
 from advisor.errors import ConfigError
-from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
-from advisor.facts.spec.documents import disk_reader, memory_reader
+from advisor.facts import module_name, summarize
+from advisor.facts.spec.documents import memory_reader
 from advisor.findings import finalize, unused_suppressions
 from advisor.fingerprints import fingerprint_table
 from advisor.flowchart import decide_endpoints
 from advisor.model import (
     Endpoint,
-    Evidence,
     FileSummary,
     Finding,
-    Location,
-    ParseFailure,
     Severity,
     UnusedSuppression,
 )
@@ -161,27 +158,6 @@ def catalog_for(settings: Settings) -> Catalog:
     for pattern, codes in settings.per_file_ignores:
         check_selectors(codes, catalog, f"per-file-ignores '{pattern}'")
     return catalog
-
-
-def read_and_summarize(source: SourceFile, settings: Settings) -> FileSummary | None:
-    try:
-        size = source.path.stat().st_size
-        with source.path.open("rb") as handle:
-            data = handle.read(SIZE_SNIFF_BYTES if size > settings.max_file_size else -1)
-    except OSError as exc:
-        return FileSummary(
-            source.rel,
-            source.language,
-            (
-                ParseFailure(
-                    evidence=Evidence(location=Location(source.rel, 1, 1)),
-                    reader="text",
-                    message=f"cannot read file: {exc.strerror or exc}",
-                ),
-            ),
-        )
-    reader = disk_reader(settings.root, settings.max_file_size)
-    return summarize(source.rel, source.language, data, settings, size=size, read=reader)
 
 
 def _conclude(

@@ -40,6 +40,10 @@ def _response(request: FixRequest) -> ResponseConstruction | Declined:
 
 
 def _nodes(request: FixRequest, tree: SourceTree) -> list[cst.BaseExpression] | Declined:
+    """The expressions that build the frames of the response the finding is about."""
+    fact = _response(request)
+    if isinstance(fact, Declined):
+        return fact
     nodes = []
     for location in request.targets:
         node = tree.find(location, (cst.BaseExpression,))
@@ -50,9 +54,6 @@ def _nodes(request: FixRequest, tree: SourceTree) -> list[cst.BaseExpression] | 
 
 
 def end_events(request: FixRequest, tree: SourceTree) -> Edits | Declined:
-    fact = _response(request)
-    if isinstance(fact, Declined):
-        return fact
     nodes = _nodes(request, tree)
     if isinstance(nodes, Declined):
         return nodes
@@ -124,9 +125,6 @@ def _with_second_break(
 
 
 def json_encode_data(request: FixRequest, tree: SourceTree) -> Edits | Declined:
-    fact = _response(request)
-    if isinstance(fact, Declined):
-        return fact
     nodes = _nodes(request, tree)
     if isinstance(nodes, Declined):
         return nodes

@@ -209,17 +209,31 @@ def _add_to_tuple(
     rest = [e.value for e in node.elements[1:]]
     if any(isinstance(e, cst.StarredElement) for e in node.elements):
         return Declined("the returned tuple unpacks another sequence")
-    mappings = [v for v in rest if not isinstance(v, cst.Integer)]
-    if len(mappings) > 1:
-        return Declined("the returned tuple has more than one headers value")
-    if mappings:
-        literal = _mapping(tree, mappings[0])
-        if isinstance(literal, Declined):
-            return literal
-        return _merge(tree, literal, items)
+    merged = _merge_into_headers(tree, rest, items, "the returned tuple")
+    if merged is not None:
+        return merged
     if len(node.elements) > 2:
         return Declined("the returned tuple is not `(body, status)`")
     return Edits((Replacement(node, _append_element(node, _new_dict(tree, node, items))),))
+
+
+def _merge_into_headers(
+    tree: SourceTree,
+    rest: list[cst.BaseExpression],
+    items: tuple[tuple[str, str], ...],
+    what: str,
+) -> Edits | Declined | None:
+    """Merge into the headers among a view's `(body, status, headers)` values (or the same
+    arguments of `make_response`); None when there is no headers value yet."""
+    mappings = [v for v in rest if not isinstance(v, cst.Integer)]
+    if len(mappings) > 1:
+        return Declined(f"{what} has more than one headers value")
+    if not mappings:
+        return None
+    literal = _mapping(tree, mappings[0])
+    if isinstance(literal, Declined):
+        return literal
+    return _merge(tree, literal, items)
 
 
 def _add_to_call_tuple(
@@ -229,14 +243,9 @@ def _add_to_call_tuple(
     if any(a.keyword is not None or a.star for a in call.args) or not call.args:
         return Declined("`make_response` is not called with plain positional arguments")
     rest = [a.value for a in call.args[1:]]
-    mappings = [v for v in rest if not isinstance(v, cst.Integer)]
-    if len(mappings) > 1:
-        return Declined("the call has more than one headers value")
-    if mappings:
-        literal = _mapping(tree, mappings[0])
-        if isinstance(literal, Declined):
-            return literal
-        return _merge(tree, literal, items)
+    merged = _merge_into_headers(tree, rest, items, "the call")
+    if merged is not None:
+        return merged
     if len(call.args) > 2:
         return Declined("the call is not `make_response(body, status)`")
     new = append_arguments(call, [cst.Arg(_new_dict(tree, call, items))])

@@ -36,9 +36,7 @@ def scan_refs(entry: str, files: SpecFiles, resolver: Resolver) -> list[Unresolv
             continue
         for pointer, ref in _references(document.data):
             where = Located(ref, path, pointer)
-            found = resolver.lookup(ref, path) if isinstance(ref, str) else None
-            if isinstance(found, Located):
-                found = resolver.deref(found)
+            found = resolver.follow(ref, path) if isinstance(ref, str) else None
             if isinstance(found, Located):
                 if found.path not in queued:
                     queued.add(found.path)
@@ -82,9 +80,7 @@ def _targets_if_all_resolve(
         index = text.find("$ref", match.end())
     targets = set()
     for ref in refs:
-        found = resolver.lookup(ref, path)
-        if isinstance(found, Located):
-            found = resolver.deref(found)
+        found = resolver.follow(ref, path)
         if not isinstance(found, Located):
             return None
         targets.add(found.path)

@@ -119,6 +119,11 @@ class Resolver:
                 return None
         return Located(value, base, tokens)
 
+    def follow(self, ref: str, base: str) -> Located | RefFailure:
+        """What `ref`, written in `base`, finally points to (through further references)."""
+        found = self.lookup(ref, base)
+        return self.deref(found) if isinstance(found, Located) else found
+
     def deref(self, located: Located) -> Located | RefFailure:
         """Follow `$ref` until a value that is not a reference (cycles are failures)."""
         seen: set[tuple[str, tuple[str, ...]]] = set()
