@@ -36,12 +36,19 @@ class SourceFile:
 
 
 def language_of(path: Path) -> str | None:
-    suffix = path.suffix.lower()
+    return _language_of_name(path.as_posix())
+
+
+def _language_of_name(path: str) -> str | None:
+    """`language_of` on a path string (the walk sees tens of thousands of names)."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if dot > 0 else ""
     if suffix in PYTHON_SUFFIXES:
         return "python"
     if suffix in DATA_SUFFIXES:
         return "data"
-    if manifest_kind(path.as_posix()) is not None:
+    if manifest_kind(path) is not None:
         return "manifest"
     return None
 
@@ -72,14 +79,22 @@ def discover(paths: Sequence[Path], settings: Settings) -> list[SourceFile]:
     return sorted(found.values(), key=lambda s: s.rel)
 
 
+_Chain = tuple[tuple[int, pathspec.GitIgnoreSpec], ...]
+"""The .gitignore files that apply in a folder, root first, each with the length of its
+folder's prefix in a root-relative path (what is cut off to match against it)."""
+
+
 class _Walker:
+    """Paths are handled as strings relative to the root: on a large tree, building `Path`
+    objects for every entry and its ancestors was most of the walk."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.root = settings.root.resolve()
         self.excludes = pathspec.GitIgnoreSpec.from_lines(
             [*settings.exclude, *settings.extend_exclude]
         )
-        self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._chains: dict[str, _Chain] = {}
 
     def explicit_file(self, path: Path) -> SourceFile | None:
         language = language_of(path)
@@ -99,68 +114,76 @@ class _Walker:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
                 continue
+            inside = relative_name(folder, self.root)
+            outside = inside.startswith("/")  # only explicit paths get here: nothing is ignored
+            prefix = "" if inside == "." else inside + "/"
             subfolders = []
             for entry in entries:
-                path = Path(entry.path)
+                rel = prefix + entry.name
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if not self._ignored(path, is_dir=True):
-                            subfolders.append(path)
+                        if outside or not self._ignored_rel(rel, is_dir=True):
+                            subfolders.append(Path(entry.path))
                         continue
                     if not entry.is_file():
                         continue
                 except OSError:
                     continue
-                language = language_of(path)
-                if language is None or self._ignored(path, is_dir=False):
+                language = _language_of_name(entry.path)
+                if language is None or (not outside and self._ignored_rel(rel, is_dir=False)):
                     continue
+                path = Path(entry.path)
                 if entry.is_symlink() and not _inside(path.resolve(), self.root):
                     continue  # never read outside the project root
-                yield SourceFile(path, relative_name(path, self.root), language)
+                yield SourceFile(path, rel, language)
             stack.extend(reversed(subfolders))
 
     def _ignored(self, path: Path, *, is_dir: bool) -> bool:
         rel = relative_name(path, self.root)
         if rel.startswith("/"):
             return False  # outside the project: only explicit paths get here
-        candidate = rel + "/" if is_dir else rel
-        if self.excludes.match_file(candidate):
-            return True
-        if self.settings.respect_gitignore:
-            return self._gitignored(path, is_dir=is_dir)
-        return False
+        return self._ignored_rel(rel, is_dir=is_dir)
 
-    def _gitignored(self, path: Path, *, is_dir: bool) -> bool:
-        """Apply every .gitignore from the root down to `path`'s folder (deeper files win)."""
+    def _ignored_rel(self, rel: str, *, is_dir: bool) -> bool:
+        if self.excludes.match_file(rel + "/" if is_dir else rel):
+            return True
+        if not self.settings.respect_gitignore:
+            return False
+        # Every .gitignore from the root down to the path's folder applies (deeper files win).
         verdict = False
-        folders = [self.root]
-        for part in path.parent.relative_to(self.root).parts:
-            folders.append(folders[-1] / part)
-        for folder in folders:
-            spec = self._gitignore_in(folder)
-            if spec is None:
-                continue
-            rel = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
-            result = spec.check_file(rel)
+        for cut, spec in self._chain(rel.rpartition("/")[0] if "/" in rel else ""):
+            result = spec.check_file(rel[cut:] + ("/" if is_dir else ""))
             if result.include is not None:
                 verdict = bool(result.include)
         return verdict
 
-    def _gitignore_in(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
-        if folder in self._gitignores:
-            return self._gitignores[folder]
+    def _chain(self, folder: str) -> _Chain:
+        """The .gitignore files that apply in `folder` (relative to the root, "" for it)."""
+        if folder in self._chains:
+            return self._chains[folder]
+        if folder in ("", "."):
+            above: _Chain = ()
+            spec = self._gitignore_in(self.root, root=True)
+            cut = 0
+        else:
+            above = self._chain(folder.rpartition("/")[0] if "/" in folder else "")
+            spec = self._gitignore_in(self.root / folder, root=False)
+            cut = len(folder) + 1
+        chain = (*above, (cut, spec)) if spec is not None else above
+        self._chains[folder] = chain
+        return chain
+
+    def _gitignore_in(self, folder: Path, *, root: bool) -> pathspec.GitIgnoreSpec | None:
         lines: list[str] = []
         sources = [folder / ".gitignore"]
-        if folder == self.root:
+        if root:
             sources.append(folder / ".git" / "info" / "exclude")
         for source in sources:
             try:
                 lines.extend(source.read_text(encoding="utf-8", errors="replace").splitlines())
             except OSError:
                 continue
-        spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-        self._gitignores[folder] = spec
-        return spec
+        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from advisor import snapshot
 from advisor.config import load_settings
 from advisor.discover import discover, language_of
 from advisor.errors import ConfigError
@@ -42,8 +44,6 @@ class Result:
     rules: tuple[Rule, ...]
     """Rules that ran."""
     settings: Settings
-    summaries: tuple[FileSummary, ...] = ()
-    """Per-file facts the findings were drawn from (for reports and `explain`)."""
     endpoints: tuple[Endpoint, ...] = ()
     """Every endpoint of the inventory with its flowchart verdict."""
     baselined: int = 0
@@ -51,6 +51,15 @@ class Result:
     fingerprints: Mapping[Finding, str] = field(default_factory=dict, compare=False)
     """Each finding's baseline fingerprint, computed over every finding of the run before a
     baseline left some out (a finding's occurrence index counts the ones left out too)."""
+    load_summaries: Callable[[], tuple[FileSummary, ...]] = field(
+        default=tuple, compare=False, repr=False
+    )
+
+    @functools.cached_property
+    def summaries(self) -> tuple[FileSummary, ...]:
+        """Per-file facts the findings were drawn from (for reports and `explain`). A run
+        served from a project snapshot reads them from the cache only when asked."""
+        return self.load_summaries()
 
     def needs_review(self) -> tuple[Endpoint, ...]:
         return tuple(e for e in self.endpoints if e.needs_review)
@@ -97,6 +106,7 @@ def analyze(
         settings = load_settings(resolved_paths, config)
     catalog = catalog_for(settings)
     sources = discover(resolved_paths, settings)
+    project_context = snapshot.context(settings, prefilter=prefilter) if cache else None
     found = summarize_sources(
         sources,
         settings,
@@ -105,8 +115,61 @@ def analyze(
         prefilter=prefilter,
         progress=progress,
         overlay=overlay,
+        context=project_context,
     )
-    return _conclude(list(found.summaries), settings, catalog, found.skipped)
+    if found.served is not None:
+
+        def load_summaries() -> tuple[FileSummary, ...]:
+            again = summarize_sources(
+                sources, settings, jobs=jobs, prefilter=prefilter, overlay=overlay
+            )
+            return again.summaries
+
+        served = found.served
+        if found.keys is not None and found.keys != served.keys:
+            _remember(dataclasses.replace(served, keys=found.keys), settings)
+        return _served(served.outcome, settings, catalog, load_summaries)
+    result = _conclude(list(found.summaries), settings, catalog, found.skipped)
+    if found.keys is not None and project_context is not None:
+        outcome = snapshot.Outcome(
+            result.findings, result.files, result.endpoints, dict(result.fingerprints)
+        )
+        last = snapshot.Snapshot(
+            project_context,
+            found.keys,
+            frozenset(s.path for s in found.summaries),
+            tuple(sorted({path for s in found.summaries for path in s.dependencies})),
+            outcome,
+        )
+        _remember(last, settings)
+    return result
+
+
+def _served(
+    outcome: snapshot.Outcome,
+    settings: Settings,
+    catalog: Catalog,
+    load_summaries: Callable[[], tuple[FileSummary, ...]],
+) -> Result:
+    return Result(
+        findings=outcome.findings,
+        files=outcome.files,
+        rules=selected_rules(catalog, settings),
+        settings=settings,
+        endpoints=outcome.endpoints,
+        fingerprints=outcome.fingerprints,
+        load_summaries=load_summaries,
+    )
+
+
+def _remember(last: snapshot.Snapshot, settings: Settings) -> None:
+    """Write the run's snapshot (advisor/snapshot.py) for the next run to serve."""
+    from advisor.cache import Cache
+    from advisor.runner import dependency_digests
+
+    cache = Cache.open(settings.root)
+    if cache is not None:
+        snapshot.save(cache, last, dependency_digests(last.dependencies, settings))
 
 
 def analyze_sources(
@@ -191,7 +254,7 @@ def _conclude(
         files=tuple(sorted([*(s.path for s in summaries if s.language != "manifest"), *skipped])),
         rules=rules,
         settings=settings,
-        summaries=tuple(summaries),
         endpoints=endpoints,
         fingerprints=fingerprint_table(findings),
+        load_summaries=lambda: tuple(summaries),
     )

@@ -19,6 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor import snapshot
 from advisor.cache import Cache, Entry, digest
 from advisor.discover import SourceFile
 from advisor.errors import InternalError
@@ -60,6 +61,12 @@ class Summaries:
     """Python files the pre-filter showed cannot matter (not parsed; counted as checked)."""
     parsed: int = 0
     """Files summarized in this run (not served from the cache)."""
+    keys: Mapping[str, str] | None = None
+    """Every file's per-file cache key (None without a cache, or when a file was unreadable):
+    what a project snapshot records."""
+    served: snapshot.Snapshot | None = None
+    """The last run's snapshot, when no file's facts changed since: its outcome stands, and
+    `summaries` and `skipped` are left empty (advisor/snapshot.py)."""
 
 
 def summarize_sources(
@@ -71,9 +78,12 @@ def summarize_sources(
     prefilter: bool = True,
     progress: Callable[[int, int], None] | None = None,
     overlay: Mapping[str, bytes] | None = None,
+    context: str | None = None,
 ) -> Summaries:
     """`progress(done, total)` is told about every file once it is read, scanned or parsed;
-    `overlay` gives some files' content (by relative path) instead of what is on disk."""
+    `overlay` gives some files' content (by relative path) instead of what is on disk;
+    `context` (`snapshot.context()`): serve the last run's snapshot in that context if no
+    file's facts changed since."""
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
     cache = Cache.open(settings.root) if use_cache else None
     read = disk_reader(settings.root, settings.max_file_size)
@@ -95,13 +105,31 @@ def summarize_sources(
             item.key = cache.key(
                 source.rel, source.language, content, f"max-file-size={settings.max_file_size}"
             )
+        files.append(item)
+
+    runner = _Runner(settings, jobs, cache, _Progress(progress, len(sources)))
+    keys = (
+        {f.source.rel: f.key for f in files if f.key is not None}
+        if cache is not None and not early
+        else None
+    )
+    if keys is not None and context is not None:
+        assert cache is not None
+        last = snapshot.load(cache, context, read)
+        if last is not None and _facts_unchanged(files, last, runner, read):
+            runner.save(files)
+            if progress is not None:
+                progress(len(sources), len(sources))
+            return Summaries((), (), runner.parsed, keys, last)
+    if cache is not None:
+        for item in files:
+            if item.cached or item.key is None:
+                continue
             entry = cache.get(item.key, read)
             if entry is not None and isinstance(entry.value, dict):
                 item.cached = entry.value
                 item.scan = item.cached.get("scan")
-        files.append(item)
 
-    runner = _Runner(settings, jobs, cache, _Progress(progress, len(sources)))
     try:
         python = [f for f in files if f.source.language == "python"]
         others = [f for f in files if f.source.language != "python"]
@@ -147,7 +175,54 @@ def summarize_sources(
             skipped.append(source.rel)
         elif item.summary is not None:
             summaries.append(item.summary)
-    return Summaries(tuple(summaries), tuple(skipped), runner.parsed)
+    return Summaries(tuple(summaries), tuple(skipped), runner.parsed, keys)
+
+
+def _facts_unchanged(
+    files: Sequence[_File],
+    last: snapshot.Snapshot,
+    runner: _Runner,
+    read: Callable[[str], bytes | None],
+) -> bool:
+    """Whether the per-file stage would give the cross-file stage what it gave `last`'s run:
+    the same files, and for each one whose bytes changed, the same scan and (where that run
+    analysed it) the same summary. The changed files' new results are kept in `files`."""
+    if len(files) != len(last.keys) or any(f.source.rel not in last.keys for f in files):
+        return False
+    changed = [f for f in files if f.key != last.keys[f.source.rel]]
+    if len(changed) > snapshot.MAX_CHANGED:
+        return False
+    assert runner.cache is not None
+    for item in changed:
+        rel = item.source.rel
+        before = runner.cache.get(last.keys[rel], read)
+        if before is None or not isinstance(before.value, dict):
+            return False
+        seen: dict[str, Any] = before.value
+        assert item.key is not None
+        entry = runner.cache.get(item.key, read)
+        if entry is not None and isinstance(entry.value, dict):
+            item.cached = entry.value
+        if item.source.language == "python":
+            item.scan = item.cached.get("scan")
+            if item.scan is None and item.size <= runner.settings.max_file_size:
+                item.scan = _scan(item)
+                item.cached["dirty"] = True
+            if item.scan != seen.get("scan"):
+                return False
+            if rel not in last.analysed:
+                if seen.get("decoded", "unknown") is not None:
+                    return False  # undecodable then, or never checked
+                _undecodable(item)
+                if item.done:
+                    return False  # undecodable now: a parse failure to report
+                continue
+        if "summary" not in seen:
+            return False
+        runner.run([item])
+        if item.summary != seen["summary"]:
+            return False
+    return True
 
 
 def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int] | FileSummary:
@@ -317,9 +392,7 @@ class _Runner:
             dependencies: tuple[tuple[str, str | None], ...] = ()
             summary = item.cached.get("summary")
             if isinstance(summary, FileSummary) and summary.dependencies:
-                dependencies = tuple(
-                    (path, _digest_of(path, self.settings)) for path in summary.dependencies
-                )
+                dependencies = dependency_digests(summary.dependencies, self.settings)
             self.cache.put(Entry(item.key, dict(item.cached), dependencies))
 
     def close(self) -> None:
@@ -328,10 +401,16 @@ class _Runner:
             self.pool = None
 
 
-def _digest_of(path: str, settings: Settings) -> str | None:
+def dependency_digests(
+    paths: Iterable[str], settings: Settings
+) -> tuple[tuple[str, str | None], ...]:
+    """(path, digest of its bytes, None when unreadable) of files a summary was computed from."""
     read: Callable[[str], bytes | None] = disk_reader(settings.root, settings.max_file_size)
-    try:
-        data = read(path)
-    except OSError:
-        return None
-    return digest(data) if data is not None else None
+    found = []
+    for path in paths:
+        try:
+            data = read(path)
+        except OSError:
+            data = None
+        found.append((path, digest(data) if data is not None else None))
+    return tuple(found)
