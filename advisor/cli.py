@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib
 import json
 import os
 import sys
@@ -35,16 +36,11 @@ SEVERITIES = ("error", "warning", "info")
 
 
 def _reporter(name: str) -> Callable[[Result, RenderOptions], str]:
-    from advisor.reporters import github, sarif, text
-    from advisor.reporters import json as json_reporter
-
-    renderers: dict[str, Callable[[Result, RenderOptions], str]] = {
-        "text": text.render,
-        "json": json_reporter.render,
-        "sarif": sarif.render,
-        "github": github.render,
-    }
-    return renderers[name]
+    """The renderer of one output format, importing that reporter alone (the JSON one pulls
+    in the flowchart, and networkx with it)."""
+    module = importlib.import_module(f"advisor.reporters.{name}")
+    render: Callable[[Result, RenderOptions], str] = module.render
+    return render
 
 
 def _selectors(values: Sequence[str]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ the time of a large repository goes.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,35 @@ def discover(paths: Sequence[Path], settings: Settings) -> list[SourceFile]:
     return sorted(found.values(), key=lambda s: s.rel)
 
 
-_Chain = tuple[tuple[int, pathspec.GitIgnoreSpec], ...]
+class _Patterns:
+    """A gitignore-style pattern list, asked whether it ignores a path: True, False (a `!`
+    pattern re-includes it) or None (no pattern matches).
+
+    pathspec tries each pattern's regular expression in turn; with the default excludes that
+    is 23 searches per path. A list without `!` patterns (the usual case) can only say True or
+    None, so its expressions are joined into one alternation and searched once.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        patterns = [p for p in self.spec.patterns if p.include is not None]
+        regexes = [getattr(p, "regex", None) for p in patterns]
+        self.combined: re.Pattern[str] | None = None
+        if all(p.include for p in patterns) and all(isinstance(r, re.Pattern) for r in regexes):
+            joined = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', r.pattern)})" for r in regexes if r)
+            self.combined = re.compile(joined or "(?!)")
+
+    def ignores(self, path: str) -> bool | None:
+        if self.combined is not None:
+            return True if self.combined.search(path) else None
+        include: bool | None = self.spec.check_file(path).include
+        return include
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+"""pathspec names a group in each expression; joined, the names would clash."""
+
+_Chain = tuple[tuple[int, _Patterns], ...]
 """The .gitignore files that apply in a folder, root first, each with the length of its
 folder's prefix in a root-relative path (what is cut off to match against it)."""
 
@@ -91,9 +120,7 @@ class _Walker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.root = settings.root.resolve()
-        self.excludes = pathspec.GitIgnoreSpec.from_lines(
-            [*settings.exclude, *settings.extend_exclude]
-        )
+        self.excludes = _Patterns([*settings.exclude, *settings.extend_exclude])
         self._chains: dict[str, _Chain] = {}
 
     def explicit_file(self, path: Path) -> SourceFile | None:
@@ -145,16 +172,16 @@ class _Walker:
         return self._ignored_rel(rel, is_dir=is_dir)
 
     def _ignored_rel(self, rel: str, *, is_dir: bool) -> bool:
-        if self.excludes.match_file(rel + "/" if is_dir else rel):
+        if self.excludes.ignores(rel + "/" if is_dir else rel):
             return True
         if not self.settings.respect_gitignore:
             return False
         # Every .gitignore from the root down to the path's folder applies (deeper files win).
         verdict = False
-        for cut, spec in self._chain(rel.rpartition("/")[0] if "/" in rel else ""):
-            result = spec.check_file(rel[cut:] + ("/" if is_dir else ""))
-            if result.include is not None:
-                verdict = bool(result.include)
+        for cut, patterns in self._chain(rel.rpartition("/")[0] if "/" in rel else ""):
+            found = patterns.ignores(rel[cut:] + ("/" if is_dir else ""))
+            if found is not None:
+                verdict = found
         return verdict
 
     def _chain(self, folder: str) -> _Chain:
@@ -173,7 +200,7 @@ class _Walker:
         self._chains[folder] = chain
         return chain
 
-    def _gitignore_in(self, folder: Path, *, root: bool) -> pathspec.GitIgnoreSpec | None:
+    def _gitignore_in(self, folder: Path, *, root: bool) -> _Patterns | None:
         lines: list[str] = []
         sources = [folder / ".gitignore"]
         if root:
@@ -183,7 +210,7 @@ class _Walker:
                 lines.extend(source.read_text(encoding="utf-8", errors="replace").splitlines())
             except OSError:
                 continue
-        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return _Patterns(lines) if lines else None
 
 
 def _inside(path: Path, root: Path) -> bool:

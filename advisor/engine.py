@@ -15,11 +15,8 @@ from advisor import snapshot
 from advisor.config import load_settings
 from advisor.discover import discover, language_of
 from advisor.errors import ConfigError
-from advisor.facts import module_name, summarize
-from advisor.facts.spec.documents import memory_reader
 from advisor.findings import finalize, unused_suppressions
 from advisor.fingerprints import fingerprint_table
-from advisor.flowchart import decide_endpoints
 from advisor.model import (
     Endpoint,
     FileSummary,
@@ -30,7 +27,6 @@ from advisor.model import (
 from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
-from advisor.project import build_project
 from advisor.read.source import TextFailure, decode_python
 from advisor.settings import Settings
 
@@ -181,6 +177,8 @@ def analyze_sources(
 ) -> Result:
     """Lint in-memory files (`{relative path: bytes}`): the rule examples' harness uses this,
     with the pre-filter on, as a run on disk has it."""
+    from advisor.facts import module_name, summarize
+    from advisor.facts.spec.documents import memory_reader
     from advisor.prefilter import analyse_in_rounds, scan
 
     catalog = catalog or catalog_for(settings)
@@ -229,6 +227,11 @@ def _conclude(
     catalog: Catalog,
     skipped: Sequence[str] = (),
 ) -> Result:
+    # The facts, project and flowchart stages (networkx among them) are imported here: a run
+    # served from a snapshot never gets this far.
+    from advisor.flowchart import decide_endpoints
+    from advisor.project import build_project
+
     rules = selected_rules(catalog, settings)
     project = build_project(summaries)
     endpoints = decide_endpoints(project, settings)

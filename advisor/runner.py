@@ -17,18 +17,18 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor import snapshot
 from advisor.cache import Cache, Entry, digest
 from advisor.discover import SourceFile
 from advisor.errors import InternalError
-from advisor.facts import SIZE_SNIFF_BYTES, module_name, summarize
-from advisor.facts.spec.documents import disk_reader
 from advisor.model import Evidence, FileSummary, Location, ParseFailure
-from advisor.prefilter import FileScan, analyse_in_rounds, scan
 from advisor.read.source import TextFailure, decode_python
-from advisor.settings import Settings
+from advisor.settings import SIZE_SNIFF_BYTES, Settings
+
+if TYPE_CHECKING:
+    from advisor.prefilter import FileScan
 
 PARALLEL_MIN_BYTES = 256 * 1024
 """Below this much source to parse in one round, worker processes cost more than they save."""
@@ -86,7 +86,7 @@ def summarize_sources(
     file's facts changed since."""
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
     cache = Cache.open(settings.root) if use_cache else None
-    read = disk_reader(settings.root, settings.max_file_size)
+    read = _reader(settings)
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
     for source in sources:
@@ -141,6 +141,8 @@ def summarize_sources(
                     item.cached["dirty"] = True
                     item.scan = _scan(item)
                 runner.progress.seen(item.source.rel)
+            from advisor.facts import module_name
+
             by_path = {f.source.rel: f for f in python}
             scans = {
                 f.source.rel: (module_name(f.source.rel), f.scan)
@@ -154,6 +156,8 @@ def summarize_sources(
                 runner.run([*others, *items] if others else items)  # specs with the first round
                 others.clear()
                 return {item.source.rel: item.summary for item in items}
+
+            from advisor.prefilter import analyse_in_rounds
 
             analyse_in_rounds(scans, run, first=large)
             runner.run(others)
@@ -246,6 +250,9 @@ def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int] | FileSum
 
 
 def _scan(item: _File) -> FileScan:
+    from advisor.facts import module_name
+    from advisor.prefilter import scan
+
     module = module_name(item.source.rel)
     package = module if item.source.rel.endswith("__init__.py") else None
     return scan(module, item.data, package=package)
@@ -292,8 +299,25 @@ def _work(task: tuple[str, str, bytes, int]) -> tuple[str, FileSummary | str | N
 def _summarize(
     rel: str, language: str, data: bytes, size: int, settings: Settings
 ) -> FileSummary | None:
-    reader = disk_reader(settings.root, settings.max_file_size)
-    return summarize(rel, language, data, settings, size=size, read=reader)
+    from advisor.facts import summarize
+
+    return summarize(rel, language, data, settings, size=size, read=_reader(settings))
+
+
+def _reader(settings: Settings) -> Callable[[str], bytes | None]:
+    """The root-confined reader of advisor/facts/spec/documents.py, imported when first
+    used: a run served from a snapshot seldom needs it, and the import costs a tenth of it."""
+    loaded: Callable[[str], bytes | None] | None = None
+
+    def read(path: str) -> bytes | None:
+        nonlocal loaded
+        if loaded is None:
+            from advisor.facts.spec.documents import disk_reader
+
+            loaded = disk_reader(settings.root, settings.max_file_size)
+        return loaded(path)
+
+    return read
 
 
 class _Progress:
@@ -405,7 +429,7 @@ def dependency_digests(
     paths: Iterable[str], settings: Settings
 ) -> tuple[tuple[str, str | None], ...]:
     """(path, digest of its bytes, None when unreadable) of files a summary was computed from."""
-    read: Callable[[str], bytes | None] = disk_reader(settings.root, settings.max_file_size)
+    read = _reader(settings)
     found = []
     for path in paths:
         try:

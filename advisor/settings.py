@@ -38,6 +38,8 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 )
 
 DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024
+SIZE_SNIFF_BYTES = 1 << 20
+"""How much of a file over `max-file-size` is read: enough to tell whether it is a spec."""
 
 
 @dataclass(frozen=True)

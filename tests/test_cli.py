@@ -268,16 +268,16 @@ def test_invalid_user_rule_file_exits_2(project: Project, run_cli: RunCli) -> No
 def test_a_detector_bug_names_the_file(
     project: Project, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import advisor.runner
+    import advisor.facts
 
-    real = advisor.runner.summarize
+    real = advisor.facts.summarize
 
     def flaky(path: str, *args: object, **kwargs: object) -> object:
         if path == "b.py":
             raise TypeError("unexpected keyword argument 'x'")
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(advisor.runner, "summarize", flaky)
+    monkeypatch.setattr(advisor.facts, "summarize", flaky)  # the runner imports it when it runs
     monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
     result = run_cli("check", cwd=project({"a.py": "x = 1\n", "b.py": "import flask\n"}))
     assert result.status == ExitCode.ERROR

@@ -6,10 +6,13 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pathspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.config import load_settings
-from advisor.discover import discover
+from advisor.discover import _Patterns, discover
 from advisor.engine import analyze
 from advisor.read.spec import sniff_spec
 
@@ -127,3 +130,28 @@ def test_only_specs_count_as_analysed_files(project: Project) -> None:
     result = analyze([root])
     assert result.files == ("openapi.yaml",)
     assert result.findings == ()
+
+
+_PATTERN_PARTS = ["*.py", "build/", "/dist", "a/**/b", "**/cache", "*.egg-info", "docs", "x?z",
+                  "[ab]c", "node_modules/", "sub/*.yaml", ".venv", "**", "a/b/", "\\#x"]  # fmt: skip
+_PATH_PARTS = ["a", "b", "build", "dist", "cache", "x.py", "xyz", "ac", "node_modules", "sub",
+               "s.yaml", ".venv", "docs", "p.egg-info", "#x"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    patterns=st.lists(st.sampled_from(_PATTERN_PARTS), max_size=6),
+    negated=st.lists(st.sampled_from(_PATTERN_PARTS), max_size=2),
+    paths=st.lists(st.lists(st.sampled_from(_PATH_PARTS), min_size=1, max_size=4), max_size=8),
+    is_dir=st.booleans(),
+)
+def test_joined_patterns_decide_as_pathspec_does(
+    patterns: list[str], negated: list[str], paths: list[list[str]], is_dir: bool
+) -> None:
+    """The one-alternation matcher (used when no pattern is negated) gives pathspec's answer."""
+    for lines in (patterns, [*patterns, *(f"!{n}" for n in negated)]):
+        joined = _Patterns(lines)
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        for parts in paths:
+            path = "/".join(parts) + ("/" if is_dir else "")
+            assert joined.ignores(path) == spec.check_file(path).include, (lines, path)

@@ -27,9 +27,7 @@ from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
 from advisor.read.python import PythonSource, parse_python
 from advisor.read.source import TextFailure
 from advisor.read.spec import SpecDocument, SpecFailure, load_spec, sniff_spec
-from advisor.settings import Settings
-
-SIZE_SNIFF_BYTES = 1 << 20
+from advisor.settings import SIZE_SNIFF_BYTES, Settings
 
 
 def python_detectors() -> list[Detector]:
