@@ -208,11 +208,17 @@ def _module_pattern() -> re.Pattern[bytes]:
 
 
 @functools.cache
-def _any_case_pattern() -> re.Pattern[bytes]:
-    words = sorted(vocabulary().any_case)
+def _any_case_words() -> tuple[bytes, ...]:
+    return tuple(sorted(w.encode().lower() for w in vocabulary().any_case))
+
+
+def _any_case_found(data: bytes) -> bool:
+    """Whether a word of any letter case appears (ASCII case, as a `re.I` search of bytes)."""
+    words = _any_case_words()
     if not words:
-        return re.compile(rb"(?!)")
-    return re.compile(b"|".join(re.escape(w.encode()) for w in words), re.I)
+        return False
+    lowered = data.lower()
+    return any(word in lowered for word in words)
 
 
 @dataclass(frozen=True)
@@ -239,7 +245,7 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
         or _module_pattern().search(blob) is not None
         or any(word.encode() in data for word in vocabulary().words)
         or any(pattern in data for pattern in _string_patterns())
-        or _any_case_pattern().search(data) is not None
+        or _any_case_found(data)
     )
     if package is None:
         package = module.rpartition(".")[0]
@@ -292,9 +298,25 @@ _STATEMENT = re.compile(rb"^[ \t]*(?:from[ \t][^\n]*?[ \t]import|import)\b[^\n]*
 _RELATIVE = re.compile(rb"^[ \t]*from[ \t]+\.", re.M)
 
 
+def _statement_matches(data: bytes) -> Iterator[re.Match[bytes]]:
+    """`_STATEMENT.finditer(data)`, found faster: every import statement's first line holds the
+    word `import`, so only the lines that do are tried (a literal search runs at memory speed;
+    trying the pattern at every line start was a third of the time of a scan)."""
+    position = data.find(b"import")
+    while position >= 0:
+        start = data.rfind(b"\n", 0, position) + 1
+        match = _STATEMENT.match(data, start)
+        line_end = data.find(b"\n", position)
+        if match is not None:
+            yield match
+        if line_end < 0:
+            return
+        position = data.find(b"import", line_end)
+
+
 def _statements(data: bytes) -> Iterator[bytes]:
     """The import statements, each with its parenthesised or backslash-continued lines."""
-    for match in _STATEMENT.finditer(data):
+    for match in _statement_matches(data):
         text = match.group()
         if b"(" in text and b")" not in text[text.index(b"(") :]:
             close = data.find(b")", match.end())

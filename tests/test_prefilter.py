@@ -10,6 +10,7 @@ part of this repository.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisor import prefilter
 from advisor.engine import Result, analyze, analyze_sources
 from advisor.facts import python_detectors
 from advisor.policy.catalog import Example, Rule, load_catalog
@@ -243,3 +245,21 @@ def test_importers_by_lookup_agree_with_the_definition(
     }
     targets = data.draw(st.lists(st.sampled_from(sorted(scans)), max_size=3))
     assert importers(scans, targets) == _importers_by_comparison(scans, targets)
+
+
+_LINE_PIECES = ["import os", "from . import x", "from a.b import (c,", "    d)", "x = 1",
+                "  import  json as j", "print('import')", "from x import y \\", "    , z",
+                "importlib.reload(m)", "# import nothing", "\r", "", "\t", "CONTENT-Encoding",
+                "content-encoding: gzip", "Content-Encodin"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=12), st.sampled_from(["\n", "\r\n"]))
+def test_the_literal_led_search_finds_what_the_pattern_finds(lines: list[str], end: str) -> None:
+    """Import statements are found from the lines holding `import`, and header words in any
+    case by a lower-cased copy: both exactly as the regular expressions they replace."""
+    data = end.join(lines).encode()
+    found = [m.span() for m in prefilter._statement_matches(data)]
+    assert found == [m.span() for m in prefilter._STATEMENT.finditer(data)]
+    words = b"|".join(re.escape(w.encode()) for w in sorted(vocabulary().any_case))
+    assert prefilter._any_case_found(data) == (re.search(words, data, re.I) is not None)
