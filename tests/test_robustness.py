@@ -78,6 +78,23 @@ def test_alias_bomb_is_bounded(project: Project) -> None:
     assert analyze([root]).findings == ()
 
 
+@pytest.mark.parametrize(
+    "aliases",
+    [
+        "TimeoutError = TimeoutError\n",  # asyncio/exceptions.py
+        "dict = dict\nlist = list\n",  # multiprocessing/dummy/__init__.py
+        "a = b\nb = a\n",
+    ],
+)
+def test_names_bound_to_themselves_are_not_followed_forever(project: Project, aliases: str) -> None:
+    """Resolving a client through aliases once recursed without bound on these (an internal
+    error for the whole run, found on the standard library)."""
+    names = [line.split(" = ")[0] for line in aliases.splitlines()]
+    uses = "".join(f"x{i} = {name}()\n" for i, name in enumerate(names))
+    root = project({"m.py": "import openai\n" + aliases + uses})
+    assert [f.code for f in analyze([root], cache=False).findings] == []
+
+
 def test_huge_files_are_reported_not_parsed(project: Project) -> None:
     root = project(
         {
@@ -143,6 +160,7 @@ PYTHON_FRAGMENTS = [
     "for client in clients:\n    client.chat.completions.create(stream=True)\n",
     "x = lambda: StreamingResponse(*a, **k)\n",
     "global client\n",
+    "client = client\n",
     "async def h():\n    async with client.messages.stream(tool_choice={'type': t}) as s:\n        pass\n",
 ]
 

@@ -87,6 +87,8 @@ def annotation_class(annotation: ast.expr | None, scope: Scope, depth: int = 0) 
 
 def infer_client(expr: ast.expr, scope: Scope, depth: int = 0) -> ClientRef | None:
     """The LLM SDK client `expr` refers to, or None."""
+    if depth > MAX_DEPTH:
+        return None  # `TimeoutError = TimeoutError` (asyncio/exceptions.py): a name bound to itself
     if isinstance(expr, ast.Name | ast.Attribute):
         module = qualified_name(expr, scope)
         if module in sdk_modules():
