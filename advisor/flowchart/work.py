@@ -43,7 +43,6 @@ class Handoff:
 @dataclass(frozen=True)
 class RequestWork:
     handler: str
-    functions: frozenset[str]
     calls: tuple[LlmCall, ...]
     generating: tuple[LlmCall, ...]
     chain: tuple[LlmCall, ...]
@@ -79,27 +78,25 @@ class WorkFinder:
         return sorted(self.graph.index.methods_of(handler))
 
     def work(self, handler: str) -> RequestWork:
-        # each function reached -> the breadth-first parents of the handler symbol that reached
-        # it first (its route is read from there, only where one is needed)
-        reached: dict[str, _Parents] = {}
-        for start in self.handler_symbols(handler):
-            parents = self._reach(start)
-            for symbol in parents:
-                reached.setdefault(symbol, parents)
-        facts = [f for symbol in sorted(reached) for f in self._by_function.get(symbol, [])]
+        reached = _HandlerReach(self, self.handler_symbols(handler))
+        # the functions with facts are few, the functions reached thousands: ask about those
+        with_facts = sorted(symbol for symbol in self._by_function if reached.reaches(symbol))
+        facts = [f for symbol in with_facts for f in self._by_function[symbol]]
         calls = tuple(f for f in facts if isinstance(f, LlmCall))
         generating = tuple(c for c in calls if c.api_kind in GENERATING)
         chain, known = self._chain(generating, reached)
         handed: list[tuple[Handoff, tuple[LlmCall, ...]]] = []
-        for caller in sorted(reached):
-            if caller not in self.graph.handoffs:
-                continue
+        for caller in sorted(c for c in self.graph.handoffs if reached.reaches(c)):
             for task in sorted(self.graph.handoffs.successors(caller)):
-                beyond = sorted(set(self._reach(task)) - reached.keys())
+                beyond = sorted(
+                    symbol
+                    for symbol in self._reach(task)
+                    if symbol in self._by_function and not reached.reaches(symbol)
+                )
                 found = tuple(
                     f
                     for symbol in beyond
-                    for f in self._by_function.get(symbol, [])
+                    for f in self._by_function[symbol]
                     if isinstance(f, LlmCall) and f.api_kind in MODEL_WORK
                 )
                 handed.append((Handoff(caller, task), found))
@@ -108,7 +105,6 @@ class WorkFinder:
         job_calls = tuple(call for _, found in handed for call in found)
         return RequestWork(
             handler=handler,
-            functions=frozenset(reached),
             calls=calls,
             generating=generating,
             chain=chain,
@@ -152,7 +148,7 @@ class WorkFinder:
         return self._successors
 
     def _chain(
-        self, calls: tuple[LlmCall, ...], reached: dict[str, _Parents]
+        self, calls: tuple[LlmCall, ...], reached: _HandlerReach
     ) -> tuple[tuple[LlmCall, ...], bool]:
         if len(calls) <= 1:
             return calls, True
@@ -161,7 +157,8 @@ class WorkFinder:
         placed = []
         for call in calls:
             symbol = self.graph.symbol_of_fact(call)
-            route = _route(reached[symbol], symbol) if symbol in reached else ()
+            parents = reached.parents_of(symbol) if symbol is not None else None
+            route = _route(parents, symbol) if parents is not None and symbol else ()
             placed.append((call, (*route, (symbol or "", call.branch))))
         together = nx.Graph()
         together.add_nodes_from(range(len(placed)))
@@ -176,6 +173,40 @@ class WorkFinder:
 
 
 _Parents = dict[str, tuple[str, Branch] | None]
+
+
+class _HandlerReach:
+    """The functions a handler's request runs: those its symbols reach (a class-based view has
+    several, tried in order). Whether one is reached is read from the call graph's reach of
+    its entries; the breadth-first parents that give a route are searched only when a route is
+    needed."""
+
+    def __init__(self, finder: WorkFinder, starts: list[str]) -> None:
+        self.finder = finder
+        self.starts = starts
+        self._parents: dict[int, _Parents] = {}
+
+    def _first(self, symbol: str) -> int | None:
+        for index, start in enumerate(self.starts):
+            known = self.finder.graph.reached_from(start, symbol)
+            if known is None:  # not an entry of the call graph: searched
+                known = symbol in self._search(index)
+            if known:
+                return index
+        return None
+
+    def _search(self, index: int) -> _Parents:
+        if index not in self._parents:
+            self._parents[index] = self.finder._reach(self.starts[index])
+        return self._parents[index]
+
+    def reaches(self, symbol: str) -> bool:
+        return self._first(symbol) is not None
+
+    def parents_of(self, symbol: str) -> _Parents | None:
+        """The breadth-first parents of the first handler symbol that reaches `symbol`."""
+        index = self._first(symbol)
+        return None if index is None else self._search(index)
 
 
 def _route(parents: _Parents, symbol: str) -> Route:

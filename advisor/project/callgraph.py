@@ -1,10 +1,16 @@
 """The project call graph (networkx) and who reaches each function.
 
 Entry points are route handlers (someone waits) and scripts, CLI commands, task workers,
-schedulers and background tasks (nobody waits in a request). Reach is computed by breadth-first
-search from each entry, to a bounded depth, cycles being harmless. A function reached from a
-handler is user-facing even if a script also calls it; one reached only from offline entries is
-not; one reached from nothing known stays unknown, and rules that need the answer stay silent.
+schedulers and background tasks (nobody waits in a request). A function is reached by an entry
+when a chain of at most MAX_DEPTH calls leads there, cycles being harmless: computed for all
+entries at once, as one bit per entry spread along the calls one step at a time (a large
+project has a thousand entries and tens of thousands of functions; a search from each entry was
+most of the time of the project stage). The way there (`trail`) is the breadth-first path from
+the first entry that reaches it, handlers first, searched only for the facts that show it.
+
+A function reached from a handler is user-facing even if a script also calls it; one reached
+only from offline entries is not; one reached from nothing known stays unknown, and rules that
+need the answer stay silent.
 
 Work a handler hands to a worker (`task.delay()`, `queue.enqueue(f)`, `BackgroundTasks`) is not
 in the request, but the route that enqueued it is remembered (`jobs_for`): someone may be
@@ -20,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -30,16 +35,6 @@ from advisor.project.symbols import ProjectIndex
 
 MAX_DEPTH = 12
 REPEATING_LOOPS = frozenset({"for", "comprehension", "fan-out"})
-
-
-@dataclass
-class _Reached:
-    kinds: set[str] = field(default_factory=set)
-    endpoints: set[str] = field(default_factory=set)
-    jobs_for: set[str] = field(default_factory=set)
-    trail: tuple[str, ...] | None = None
-    """Symbols from the entry to here, shortest from a handler if any."""
-    trail_from_handler: bool = False
 
 
 class CallGraph:
@@ -52,11 +47,17 @@ class CallGraph:
         """Functions enqueued for a worker by a caller."""
         for defined in index.functions():
             self.graph.add_node(defined.function.symbol)
+        # Edges are gathered in a dict and added at once: networkx's per-edge calls cost more
+        # than the rest of building the graph of a large project.
+        calls: dict[tuple[str, str], dict[str, list[Edge]]] = {}
+        handoffs: dict[tuple[str, str], None] = {}
         for summary in index.summaries:
             if summary.module is None:
                 continue
             for edge in summary.module.edges:
-                self._add(edge)
+                self._add(edge, calls, handoffs)
+        self.graph.add_edges_from((u, v, data) for (u, v), data in calls.items())
+        self.handoffs.add_edges_from(handoffs)
         self.entries: list[tuple[str, str, str | None]] = []
         """(symbol, kind, endpoint label)"""
         for fact in facts:
@@ -77,19 +78,34 @@ class CallGraph:
         # sorted once: every entry point's search reads them, and on a large project that is
         # thousands of searches over thousands of functions
         self._successors = {node: sorted(self.graph.successors(node)) for node in self.graph}
-        self.reached = self._reach()
+        # handlers first: the first entry that reaches a function gives its trail
+        self._ordered = sorted(self.entries, key=lambda e: (e[1] != "handler", e[0], e[2] or ""))
+        self._masks = self._reach_masks()
+        self._kind_masks: dict[str, int] = {}
+        for position, (_, kind, _) in enumerate(self._ordered):
+            self._kind_masks[kind] = self._kind_masks.get(kind, 0) | 1 << position
+        self._start_bits: dict[str, int] = {}
+        for position, (symbol, _, _) in enumerate(self._ordered):
+            self._start_bits[symbol] = self._start_bits.get(symbol, 0) | 1 << position
+        self._jobs_for = self._jobs()
+        self._walks: dict[int, dict[str, str | None]] = {}
+        """Breadth-first parents of the entries whose trails were asked for, by entry index."""
 
-    def _add(self, edge: Edge) -> None:
+    def _add(
+        self,
+        edge: Edge,
+        calls: dict[tuple[str, str], dict[str, list[Edge]]],
+        handoffs: dict[tuple[str, str], None],
+    ) -> None:
         found = self.index.canonical(edge.callee)
         if found is None or found not in self.graph or edge.caller not in self.graph:
             return
         if edge.handoff:
-            self.handoffs.add_edge(edge.caller, found)
+            handoffs[edge.caller, found] = None
             return
-        data = self.graph.get_edge_data(edge.caller, found)
+        data = calls.get((edge.caller, found))
         if data is None:
-            self.graph.add_edge(edge.caller, found, loops=[], sites=[])
-            data = self.graph.get_edge_data(edge.caller, found)
+            data = calls[edge.caller, found] = {"loops": [], "sites": []}
         data["sites"].append(edge)
         if edge.loop in REPEATING_LOOPS:
             data["loops"].append(edge)
@@ -100,38 +116,63 @@ class CallGraph:
             return [found]
         return list(self.index.methods_of(handler))  # a class-based view: all its methods
 
-    def _reach(self) -> dict[str, _Reached]:
-        reached: dict[str, _Reached] = {}
-        ordered = sorted(self.entries, key=lambda e: (e[1] != "handler", e[0], e[2] or ""))
-        jobs: list[tuple[str, str]] = []
-        for symbol, kind, endpoint in ordered:
-            visited = self._walk(symbol, reached, kind, endpoint)
-            if kind == "handler" and endpoint:
-                jobs.extend(
-                    (task, endpoint)
-                    for node in visited
-                    if node in self.handoffs
-                    for task in self.handoffs.successors(node)
-                )
-        for task, endpoint in sorted(set(jobs)):
-            for node in self._bfs(task):
-                reached.setdefault(node, _Reached()).jobs_for.add(endpoint)
-        return reached
+    def _reach_masks(self) -> dict[str, int]:
+        """Every function reached by an entry -> the entries that reach it, as bits (bit i:
+        `self._ordered[i]`). Round k adds the entries whose nearest call chain is k long, from
+        the bits the previous round added (the others were passed on already)."""
+        masks: dict[str, int] = {}
+        for index, (symbol, _, _) in enumerate(self._ordered):
+            masks[symbol] = masks.get(symbol, 0) | 1 << index
+        frontier = dict(masks)
+        for _ in range(MAX_DEPTH):
+            passed: dict[str, int] = {}
+            for node, bits in frontier.items():
+                for successor in self._successors.get(node, ()):
+                    passed[successor] = passed.get(successor, 0) | bits
+            frontier = {}
+            for node, bits in passed.items():
+                new = bits & ~masks.get(node, 0)
+                if new:
+                    masks[node] = masks.get(node, 0) | new
+                    frontier[node] = new
+            if not frontier:
+                break
+        return masks
 
-    def _walk(
-        self, symbol: str, reached: dict[str, _Reached], kind: str, endpoint: str | None
-    ) -> list[str]:
-        parents: dict[str, str | None] = {symbol: None}
-        order = self._bfs(symbol, parents)
-        for node in order:
-            state = reached.setdefault(node, _Reached())
-            state.kinds.add(kind)
-            if endpoint:
-                state.endpoints.add(endpoint)
-            if state.trail is None or (kind == "handler" and not state.trail_from_handler):
-                state.trail = _path(parents, node)
-                state.trail_from_handler = kind == "handler"
-        return order
+    def _jobs(self) -> dict[str, set[str]]:
+        """Function -> the routes whose handler hands it (or what calls it) to a worker."""
+        handlers = 0
+        for index, (_, kind, endpoint) in enumerate(self._ordered):
+            if kind == "handler" and endpoint:
+                handlers |= 1 << index
+        jobs: set[tuple[str, str]] = set()
+        for caller in self.handoffs:
+            bits = self._masks.get(caller, 0) & handlers
+            tasks = list(self.handoffs.successors(caller)) if bits else []
+            for index in _indices(bits) if tasks else ():
+                endpoint = self._ordered[index][2]
+                assert endpoint is not None
+                jobs.update((task, endpoint) for task in tasks)
+        found: dict[str, set[str]] = {}
+        for task, endpoint in sorted(jobs):
+            for node in self._bfs(task):
+                found.setdefault(node, set()).add(endpoint)
+        return found
+
+    def _trail(self, symbol: str) -> tuple[str, ...] | None:
+        """Symbols from the first entry that reaches `symbol` to it (shortest; handlers come
+        first, so from a handler if any does)."""
+        bits = self._masks.get(symbol, 0)
+        if not bits:
+            return None
+        first = (bits & -bits).bit_length() - 1
+        parents = self._walks.get(first)
+        if parents is None:
+            start = self._ordered[first][0]
+            parents = {start: None}
+            self._bfs(start, parents)
+            self._walks[first] = parents
+        return _path(parents, symbol)
 
     def _bfs(self, start: str, parents: dict[str, str | None] | None = None) -> list[str]:
         """Functions reachable from `start` by calls, nearest first, to MAX_DEPTH."""
@@ -149,15 +190,26 @@ class CallGraph:
                     queue.append((successor, depth + 1))
         return order
 
-    def reach_of(self, symbol: str) -> Reach | None:
-        state = self.reached.get(symbol)
-        if state is None:
+    def reached_from(self, start: str, symbol: str) -> bool | None:
+        """Whether `symbol` is within MAX_DEPTH calls of `start`; None when `start` is not an
+        entry point (its reach was not computed)."""
+        bits = self._start_bits.get(start)
+        if bits is None:
             return None
+        return bool(self._masks.get(symbol, 0) & bits)
+
+    def reach_of(self, symbol: str) -> Reach | None:
+        bits = self._masks.get(symbol, 0)
+        jobs = self._jobs_for.get(symbol)
+        if not bits and jobs is None:
+            return None
+        kinds = sorted(kind for kind, mask in self._kind_masks.items() if bits & mask)
+        endpoints = {self._ordered[i][2] for i in _indices(bits)} - {None}
         return Reach(
-            user_facing="handler" in state.kinds,
-            entries=tuple(sorted(state.kinds)),
-            endpoints=tuple(sorted(state.endpoints)),
-            jobs_for=tuple(sorted(state.jobs_for)),
+            user_facing="handler" in kinds,
+            entries=tuple(kinds),
+            endpoints=tuple(sorted(e for e in endpoints if e)),
+            jobs_for=tuple(sorted(jobs or ())),
         )
 
     def enrich(self, fact: Fact) -> Fact:
@@ -171,9 +223,9 @@ class CallGraph:
         if reach is None:
             return fact
         changes: dict[str, Any] = {"reach": reach}
-        state = self.reached[symbol]
-        if state.trail and (len(state.trail) > 1 or fact.evidence.trail):
-            labels = self._labels(state.trail, state.endpoints, bool(reach.user_facing))
+        trail = self._trail(symbol)
+        if trail and (len(trail) > 1 or fact.evidence.trail):
+            labels = self._labels(trail, set(reach.endpoints), bool(reach.user_facing))
             if fact.evidence.trail:  # a path from here onwards: join it to the way here
                 labels = (*labels[:-1], *fact.evidence.trail)
             changes["evidence"] = dataclasses.replace(fact.evidence, trail=labels)
@@ -304,6 +356,16 @@ class CallGraph:
 def _call_label(call: LlmCall) -> Hop:
     location = call.evidence.location
     return Hop(call.api, location.path, location.line)
+
+
+def _indices(bits: int) -> list[int]:
+    """The positions of the set bits, lowest first."""
+    found = []
+    while bits:
+        low = bits & -bits
+        found.append(low.bit_length() - 1)
+        bits ^= low
+    return found
 
 
 def _path(parents: dict[str, str | None], node: str) -> tuple[str, ...]:

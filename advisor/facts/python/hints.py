@@ -19,6 +19,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from advisor.facts.python.nodes import walk
 from advisor.facts.python.walk import Context, signature_span
 from advisor.hints import (
     HintComment,
@@ -173,7 +174,7 @@ class FunctionHintDetector:
             return
         # Functions in code that never runs are not walked; a hint on one is not misplaced.
         dead: set[int] = set()
-        for node in ast.walk(context.source.tree):
+        for node in walk(context.source.tree):
             if isinstance(node, _FUNCTIONS):
                 first, last = anchor_span(node, context.source)
                 dead.update(range(first, last + 1))

@@ -25,6 +25,7 @@ from advisor.facts.python.bodies import (
 )
 from advisor.facts.python.clients import annotation_class, instance_class
 from advisor.facts.python.hints import function_hints
+from advisor.facts.python.nodes import walk
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
     DictValue,
@@ -520,7 +521,7 @@ class ResponseDetector:
             tree = context.scope.module_scope.node
             names: set[str] = set()
             hooks = header_hooks().hook_attributes
-            for node in ast.walk(tree):
+            for node in walk(tree):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
                     _decorator_attribute(d) in hooks for d in node.decorator_list
                 ):

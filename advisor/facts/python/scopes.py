@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from advisor.facts.python.nodes import child_nodes
+
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -36,10 +38,19 @@ class Binding:
 
 class Scope:
     def __init__(
-        self, node: ScopeNode, parent: Scope | None, module: str = "", package: str | None = None
+        self,
+        node: ScopeNode,
+        parent: Scope | None,
+        module: str = "",
+        package: str | None = None,
+        *,
+        walrus: bool = True,
     ) -> None:
+        """`walrus`: whether the module may hold an assignment expression (`:=`); when its text
+        shows none, statements are not searched for one."""
         self.node = node
         self.parent = parent
+        self.walrus: bool = walrus if parent is None else parent.walrus
         self.memo: dict[object, object] = {} if parent is None else parent.memo
         """Answers computed once per module (scopes of nested definitions, factory results),
         shared by every scope of the module: resolution asks the same questions many times."""
@@ -153,7 +164,7 @@ class Scope:
         stack: list[ast.AST] = [self.node]
         while stack:
             node = stack.pop()
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 parents[id(child)] = node
                 if isinstance(child, ast.Name):
                     names.setdefault(child.id, []).append(child)
@@ -277,7 +288,9 @@ class _Collector:
                 self.opaque(target)
         # Walrus targets bind in the enclosing function; they are rare in the code we read and
         # are treated as unknown by making the name ambiguous.
-        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if self.scope.walrus and not isinstance(
+            stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ):
             for part in _expressions(stmt):
                 if isinstance(part, ast.NamedExpr) and isinstance(part.target, ast.Name):
                     self.add(part.target.id, Binding("opaque", part, self.scope))
@@ -295,15 +308,13 @@ class _Collector:
 
 def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:
     """Expression nodes of a statement, without descending into nested statements/scopes."""
-    stack: list[ast.AST] = [
-        child for child in ast.iter_child_nodes(stmt) if not isinstance(child, ast.stmt)
-    ]
+    stack: list[ast.AST] = [child for child in child_nodes(stmt) if not isinstance(child, ast.stmt)]
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, ast.Lambda | ast.comprehension):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
 
 
 def local_callee(func: ast.expr, scope: Scope) -> tuple[FunctionNode, Scope, bool] | None:

@@ -12,6 +12,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from advisor.facts.python.nodes import child_nodes
 from advisor.facts.python.scopes import Binding, Scope
 
 MAX_DEPTH = 8
@@ -296,10 +297,10 @@ def attribute_chain(expr: ast.expr) -> tuple[ast.expr, list[str]]:
 
 def walk_without_scopes(node: ast.AST) -> Iterator[ast.AST]:
     """Nodes under `node`, not descending into nested functions, lambdas or classes."""
-    stack = list(ast.iter_child_nodes(node))
+    stack = child_nodes(node)
     while stack:
         current = stack.pop()
         yield current
         if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
-        stack.extend(ast.iter_child_nodes(current))
+        stack.extend(child_nodes(current))

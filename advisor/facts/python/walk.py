@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from advisor.facts.python.nodes import fields_of, walk
 from advisor.facts.python.scopes import Scope
 from advisor.model import (
     Edge,
@@ -154,7 +155,7 @@ def signature_span(
 ) -> tuple[int, int]:
     """Lines from `def` to the colon that ends the signature, however it is wrapped."""
     last = node.lineno
-    for part in (*ast.walk(node.args), node.returns):
+    for part in (*walk(node.args), node.returns):
         end = getattr(part, "end_lineno", None)
         if end is not None:
             last = max(last, end)
@@ -170,7 +171,8 @@ def unreachable(node: ast.AST) -> set[int]:
     """Statements of a block that can never run: after `return`/`raise`/`continue`/`break`,
     and the body of `if False:` / `while False:`. Findings in dead code would be noise."""
     dead: set[int] = set()
-    for _, value in ast.iter_fields(node):
+    for name in fields_of(type(node)):
+        value = getattr(node, name, None)
         if isinstance(value, list):
             for index, statement in enumerate(value):
                 if isinstance(statement, _TERMINATORS):
@@ -241,9 +243,10 @@ for their type."""
 
 
 def _child_nodes(node: ast.AST, leaves: tuple[type[ast.AST], ...]) -> list[ast.AST]:
-    """`ast.iter_child_nodes` without the leaves no detector visits."""
+    """`ast.iter_child_nodes` without the leaves no detector visits (contexts and operators
+    are never children here: advisor/facts/python/nodes.py)."""
     found: list[ast.AST] = []
-    for name in node._fields:
+    for name in fields_of(type(node)):
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
             if not isinstance(value, leaves):
@@ -265,7 +268,7 @@ def run_detectors(
 
     leaves = tuple(t for t in _LEAVES if not any(issubclass(d, t) for d in dispatch))
     package = module if path.endswith("__init__.py") else None
-    module_scope = Scope(source.tree, None, module, package=package)
+    module_scope = Scope(source.tree, None, module, package=package, walrus=":=" in source.text)
     context = Context(path, source, module_scope, ModuleBuilder(module))
     stack: list[_Frame] = [_Frame(source.tree, module_scope, (), (), False)]
     while stack:
