@@ -121,6 +121,8 @@ def summarize_sources(
             if progress is not None:
                 progress(len(sources), len(sources))
             return Summaries((), (), runner.parsed, keys, last)
+        for item in files:  # what was summarized to compare stays cached; the rounds decide
+            item.done, item.summary = False, None
     if cache is not None:
         for item in files:
             if item.cached or item.key is None:

@@ -159,3 +159,20 @@ def test_other_settings_or_rules_are_another_context(root: Path, conclusions: Co
 def test_no_snapshot_without_the_cache(root: Path, conclusions: Conclusions) -> None:
     assert conclusions.after(lambda: _render(root, cache=False)) == 1
     assert conclusions.after(lambda: _render(root, cache=False)) == 1
+
+
+def test_files_compared_then_not_analysed_stay_out(project: Project) -> None:
+    """A changed file is summarized to compare it with the snapshot's run; if another change
+    then sends the run the normal way, that summary must not make it an analysed file."""
+    root = project(
+        {
+            "a_script.py": "from b_llm import ask\n\nprint(ask('q'))\n",
+            "b_llm.py": LLM,
+        }
+    )
+    analyze([root], jobs=1)
+    (root / "a_script.py").write_text("from b_llm import ask\n\nprint(ask('q'))  # why\n", "utf-8")
+    (root / "b_llm.py").write_text("def ask(q):\n    return q\n", "utf-8")
+    warm = analyze([root], jobs=1)
+    cold = analyze([root], jobs=1, cache=False)
+    assert [s.path for s in warm.summaries] == [s.path for s in cold.summaries] == []
