@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor import snapshot
-from advisor.cache import Cache, Entry, digest
+from advisor.cache import Cache, Entry, digest, fingerprint
 from advisor.discover import SourceFile
 from advisor.errors import InternalError
 from advisor.model import Evidence, FileSummary, Location, ParseFailure
@@ -127,9 +127,9 @@ def summarize_sources(
         for item in files:
             if item.cached or item.key is None:
                 continue
-            entry = cache.get(item.key, read)
-            if entry is not None and isinstance(entry.value, dict):
-                item.cached = entry.value
+            found = runner.entry(item.key, read)
+            if found is not None:
+                item.cached = found
                 item.scan = item.cached.get("scan")
 
     try:
@@ -198,17 +198,13 @@ def _facts_unchanged(
     changed = [f for f in files if f.key != last.keys[f.source.rel]]
     if len(changed) > snapshot.MAX_CHANGED:
         return False
-    assert runner.cache is not None
     for item in changed:
         rel = item.source.rel
-        before = runner.cache.get(last.keys[rel], read)
-        if before is None or not isinstance(before.value, dict):
+        seen = runner.entry(last.keys[rel], read)
+        if seen is None:
             return False
-        seen: dict[str, Any] = before.value
         assert item.key is not None
-        entry = runner.cache.get(item.key, read)
-        if entry is not None and isinstance(entry.value, dict):
-            item.cached = entry.value
+        item.cached = runner.entry(item.key, read) or item.cached
         if item.source.language == "python":
             item.scan = item.cached.get("scan")
             if item.scan is None and item.size <= runner.settings.max_file_size:
@@ -346,6 +342,9 @@ class _Runner:
         self.progress = progress
         self.pool: Executor | None = None
         self.parsed = 0
+        self._pack: dict[str, dict[str, Any]] | None = None
+        self._packed: frozenset[str] = frozenset()
+        """The keys the scan pack held when it was read."""
 
     def run(self, items: Iterable[_File]) -> None:
         todo = []
@@ -407,24 +406,61 @@ class _Runner:
             )
         return self.pool
 
+    def entry(self, key: str, read: Callable[[str], bytes | None]) -> dict[str, Any] | None:
+        """What the cache holds for a file (its scan, summary, decoding): from the scan pack,
+        else from the file's own entry."""
+        if self.cache is None:
+            return None
+        if self._pack is None:
+            found = self.cache.get(_pack_key(), read)
+            value = found.value if found is not None else None
+            self._pack = value if isinstance(value, dict) else {}
+            self._packed = frozenset(self._pack)
+        if key in self._pack:
+            return dict(self._pack[key])
+        found = self.cache.get(key, read)
+        return found.value if found is not None and isinstance(found.value, dict) else None
+
     def save(self, files: Sequence[_File]) -> None:
+        """Files with a summary get an entry each; the others (most files of most projects:
+        the pre-filter skipped them) share one, the scan pack, rewritten when it changes:
+        creating a file costs about a millisecond here, more than scanning one."""
         if self.cache is None:
             return
+        current = {item.key for item in files if item.key is not None}
+        # files this run did not look up (a served run) keep what the pack held for them
+        pack = {key: value for key, value in (self._pack or {}).items() if key in current}
+        changed = False
         for item in files:
-            if item.key is None or not item.cached.pop("dirty", False):
+            if item.key is None or not item.cached:
                 continue
+            dirty = item.cached.pop("dirty", False)
             if item.scan is not None:
                 item.cached["scan"] = item.scan
+            if "summary" not in item.cached:
+                if dirty or item.key not in pack:
+                    pack[item.key] = dict(item.cached)
+                    changed = True
+                continue
+            pack.pop(item.key, None)
+            if not dirty:
+                continue
             dependencies: tuple[tuple[str, str | None], ...] = ()
             summary = item.cached.get("summary")
             if isinstance(summary, FileSummary) and summary.dependencies:
                 dependencies = dependency_digests(summary.dependencies, self.settings)
             self.cache.put(Entry(item.key, dict(item.cached), dependencies))
+        if changed or frozenset(pack) != self._packed:
+            self.cache.put(Entry(_pack_key(), pack))
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+
+
+def _pack_key() -> str:
+    return digest(f"scan-pack\0{fingerprint()}".encode())
 
 
 def dependency_digests(

@@ -90,3 +90,19 @@ def test_no_cache_leaves_no_folder(project: Project) -> None:
     root = _sse_project(project)
     _render([root], jobs=1, cache=False)
     assert not (root / CACHE_DIR).exists()
+
+
+def test_skipped_files_share_one_cache_entry(project: Project) -> None:
+    """Files the pre-filter skips keep their scans in one entry, not one file each."""
+    files: dict[str, str | bytes] = {f"lib/m{i}.py": f"X = {i}\n" for i in range(40)}
+    files["app.py"] = "import openai\n\nclient = openai.OpenAI()\n"
+    root = project(files)
+    assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
+    entries = [e for e in (root / CACHE_DIR / "1").rglob("*") if e.is_file()]
+    assert len(entries) == 3  # app.py, the scan pack, the project snapshot
+    # More files change than a snapshot compares one by one: the normal path reads the pack.
+    for i in range(40):
+        (root / f"lib/m{i}.py").write_text(f"X = {i + 1}\n", encoding="utf-8")
+    (root / "lib/m7.py").write_text("from openai import OpenAI\n\nc = OpenAI()\n", "utf-8")
+    assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
+    assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
