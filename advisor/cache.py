@@ -9,10 +9,9 @@ change to any of them is a miss.
 Entries live under `.advisor_cache/` at the project root (which gets its own `.gitignore`, as
 ruff's cache does), one file each (the runner keeps the scans of the files the pre-filter skips
 in one shared entry, and the project snapshot in another), written to a temporary name and
-renamed into place, so
-concurrent runs never see half an entry; an entry that cannot be read, or that holds another
-key, is ignored and rewritten. A cache that cannot be created (a read-only checkout) is
-silently off.
+renamed into place, so concurrent runs never see half an entry; an entry that cannot be read,
+or that holds another key, is ignored and rewritten. A cache that cannot be created (a read-only
+checkout) is silently off.
 """
 
 from __future__ import annotations
