@@ -14,6 +14,16 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("ADVISOR_CORPUS", REPO.parent / "shared" / "corpus"))
 UPDATE_SNAPSHOTS = bool(os.environ.get("ADVISOR_UPDATE_SNAPSHOTS"))
 
+SSE_SPEC_FILES = {
+    "spec/openapi.yaml": (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n"
+        "  /events:\n    get:\n      responses:\n        '200':\n          content:\n"
+        "            text/event-stream:\n              schema: {$ref: 'parts.yaml#/Event'}\n"
+    ),
+    "spec/parts.yaml": "Event: {type: string}\n",
+}
+"""A spec with an event stream whose schema sits in a second file (a `$ref` dependency)."""
+
 
 @dataclass
 class Run:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from support import SSE_SPEC_FILES
 
 import advisor.runner
 from advisor.cache import CACHE_DIR
@@ -36,12 +37,7 @@ def _sse_project(project: Project) -> Path:
                 "app = FastAPI()\n\n\n@app.get('/events')\ndef events():\n"
                 "    return StreamingResponse(iter(['data: x\\n\\n']), media_type='text/event-stream')\n"
             ),
-            "spec/openapi.yaml": (
-                "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n"
-                "  /events:\n    get:\n      responses:\n        '200':\n          content:\n"
-                "            text/event-stream:\n              schema: {$ref: 'parts.yaml#/Event'}\n"
-            ),
-            "spec/parts.yaml": "Event: {type: string}\n",
+            **SSE_SPEC_FILES,
             "tools/other.py": "import os\n",
         }
     )

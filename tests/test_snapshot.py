@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from support import SSE_SPEC_FILES
 
 import advisor.engine
 from advisor.config import load_settings
@@ -39,12 +40,7 @@ def root(project: Project) -> Path:
         {
             "app/main.py": MAIN,
             "app/llm.py": LLM,
-            "spec/openapi.yaml": (
-                "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n"
-                "  /events:\n    get:\n      responses:\n        '200':\n          content:\n"
-                "            text/event-stream:\n              schema: {$ref: 'parts.yaml#/Event'}\n"
-            ),
-            "spec/parts.yaml": "Event: {type: string}\n",
+            **SSE_SPEC_FILES,
             "tools/other.py": "import os\n",
         }
     )
