@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
 
 from advisor.facts import module_name, summarize_python
+from advisor.facts.python.walk import Context, run_detectors
 from advisor.model import LlmCall, ResponseConstruction
+from advisor.read.python import parse_python
+from advisor.read.source import TextFailure
 
 
 def facts(source: str, path: str = "app/mod.py") -> list[object]:
@@ -295,3 +299,19 @@ def test_sdk_call_shapes(
         first.thinking,
         first.max_tokens,
     ) == expected
+
+
+def test_a_detector_cannot_subscribe_to_what_the_walk_never_visits() -> None:
+    """Contexts and operators are read as attributes (`node.ctx`), never walked: a detector
+    asking for them would silently see nothing, so it is refused."""
+
+    class OnOperators:
+        node_types = (ast.Add,)
+
+        def visit(self, node: ast.AST, context: Context) -> None:
+            raise AssertionError("never called")
+
+    source = parse_python(b"x = 1 + 2\n")
+    assert not isinstance(source, TextFailure)
+    with pytest.raises(TypeError, match="contexts or operators"):
+        run_detectors("m.py", source, "m", [OnOperators()])

@@ -239,8 +239,9 @@ def _flow_end(text: str, start: int) -> int | None:
     depth = 0
     index = start
     limit = min(len(text), start + _FLOW_LIMIT)
-    previous = "["  # the last character that is not a space: quotes open scalars only after
-    while index < limit:  # an indicator
+    # the last character that is not a space: quotes open scalars only after an indicator
+    previous = "["
+    while index < limit:
         char = text[index]
         if char in "[{":
             depth += 1

@@ -51,15 +51,21 @@ def fields_of(node_type: type[ast.AST]) -> tuple[str, ...]:
     return found
 
 
-def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes(node)`, in the same order, without contexts and operators."""
+def child_nodes(node: ast.AST, skipped: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
+    """`ast.iter_child_nodes(node)`, in the same order, without contexts and operators, nor
+    the `skipped` types."""
     found: list[ast.AST] = []
     for name in _FIELDS.get(type(node)) or fields_of(type(node)):
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
-            found.append(value)
+            if not isinstance(value, skipped):
+                found.append(value)
         elif isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, ast.AST))
+            found.extend(
+                item
+                for item in value
+                if isinstance(item, ast.AST) and not isinstance(item, skipped)
+            )
     return found
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
-from advisor.facts.python.nodes import fields_of, walk
+from advisor.facts.python.nodes import child_nodes, fields_of, walk
 from advisor.facts.python.scopes import Scope
 from advisor.model import (
     Edge,
@@ -229,33 +229,11 @@ class _Frame(NamedTuple):
     main_guard: bool
 
 
-_LEAVES = (
-    ast.expr_context,
-    ast.boolop,
-    ast.operator,
-    ast.unaryop,
-    ast.cmpop,
-    ast.Constant,
-    ast.Name,
-)
+_LEAVES = (ast.Constant, ast.Name)
 """Nodes with nothing below them that a detector visits; never entered unless a detector asks
 for their type."""
-
-
-def _child_nodes(node: ast.AST, leaves: tuple[type[ast.AST], ...]) -> list[ast.AST]:
-    """`ast.iter_child_nodes` without the leaves no detector visits (contexts and operators
-    are never children here: advisor/facts/python/nodes.py)."""
-    found: list[ast.AST] = []
-    for name in fields_of(type(node)):
-        value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            if not isinstance(value, leaves):
-                found.append(value)
-        elif isinstance(value, list):
-            found.extend(
-                item for item in value if isinstance(item, ast.AST) and not isinstance(item, leaves)
-            )
-    return found
+_NEVER_WALKED = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+"""Read as `node.ctx` / `node.op`, never visited (advisor/facts/python/nodes.py)."""
 
 
 def run_detectors(
@@ -266,6 +244,8 @@ def run_detectors(
         for node_type in detector.node_types:
             dispatch.setdefault(node_type, []).append(detector.visit)
 
+    if any(issubclass(t, _NEVER_WALKED) for t in dispatch):
+        raise TypeError("a detector subscribes to contexts or operators, which are not walked")
     leaves = tuple(t for t in _LEAVES if not any(issubclass(d, t) for d in dispatch))
     package = module if path.endswith("__init__.py") else None
     module_scope = Scope(source.tree, None, module, package=package, walrus=":=" in source.text)
@@ -306,7 +286,7 @@ def _children(
             _Frame(child, inner, inner_signatures, inner_loops, main and is_lambda)
             if id(child) in body_ids
             else _Frame(child, scope, signatures, loops, main)  # decorators, defaults, bases
-            for child in _child_nodes(node, leaves)
+            for child in child_nodes(node, leaves)
         ]
     elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
         loop = Loop(
@@ -317,20 +297,20 @@ def _children(
             inside.add(id(node.test))
         children = [
             _Frame(child, scope, signatures, (*loops, loop) if id(child) in inside else loops, main)
-            for child in _child_nodes(node, leaves)
+            for child in child_nodes(node, leaves)
         ]
     elif isinstance(node, _COMPREHENSIONS):
         loop = Loop(node, "comprehension", node.generators[0].iter)
         children = [
             _Frame(child, scope, signatures, (*loops, loop), main)
-            for child in _child_nodes(node, leaves)
+            for child in child_nodes(node, leaves)
         ]
     elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Lambda):
         fan_out = fan_out_loop(node, scope)
         looped = (*loops, fan_out) if fan_out is not None else loops
         children = [
             _Frame(child, scope, signatures, looped if child is node.args[0] else loops, main)
-            for child in _child_nodes(node, leaves)
+            for child in child_nodes(node, leaves)
         ]
     else:
         guarded: set[int] = set()
@@ -338,7 +318,7 @@ def _children(
             guarded = {id(child) for child in node.body}
         children = [
             _Frame(child, scope, signatures, loops, main or id(child) in guarded)
-            for child in _child_nodes(node, leaves)
+            for child in child_nodes(node, leaves)
         ]
     if isinstance(node, _BLOCKS):
         dead = unreachable(node)
