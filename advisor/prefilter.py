@@ -9,14 +9,21 @@ advisor/data, so a new table entry moves the filter with it), and a file is anal
    which every detector resolves calls against, exist in a module only through an import
    statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path),
    or it holds a declared word (an `advisor:` comment);
-2. it imports a module that is analysed (the call graph crosses modules through imports: a
-   script that calls a helper that calls the model is where that call's `reach` comes from);
+2. it imports a module that leads to a fact: a module with facts, or one that exports a client
+   or an app, or mounts routers, or whose functions call (by a name that could resolve there)
+   a function that leads to one, as far as the files analysed so far show. The call graph
+   crosses modules through imports: a script that calls a helper that calls the model is where
+   that call's `reach` comes from. This is repeated, one ring of importers at a time, until
+   no file is added; a module that imports one that leads nowhere adds no call path to a
+   fact, and neither do its importers;
 3. its functions could answer a name that an analysed file looks up (`utils.ask` is resolved by
    module suffix, and a second module that defines `ask` in a `utils` makes it ambiguous): this
-   is checked after the first round of analysis, from the names that round looked up.
+   is checked after the other rounds, from the names looked up there. A call whose name leads
+   to no fact is left out of that check: whichever function it turns out to name, that
+   function reaches no fact (else the file defining it would have been analysed in round 2).
 
 A file that none of these applies to produces no fact, and whether it is present or not changes
-neither a call path between analysed files nor the resolution of a name they use, so every
+neither a call path that leads to a fact nor the resolution of a name that matters, so every
 finding and every endpoint verdict is the same without it (`tests/test_prefilter.py` compares
 full and filtered runs). Its syntax is not checked either: a syntax error in a file that no rule
 could look at hides nothing from the analysis (ADV001's known limits). Undecodable bytes are
@@ -335,68 +342,133 @@ def stem(module: str) -> str:
     return module.rsplit(".", 1)[-1]
 
 
-def relevant(summary: FileSummary) -> bool:
-    """Whether importers of this file may matter: it has facts (a diagnostic about the file
-    itself aside), or exports a client or an app that another module may use."""
-    if summary.module is not None and summary.module.exports:
-        return True
-    return any(not isinstance(fact, ParseFailure) for fact in summary.facts)
-
-
-def importers(scans: Mapping[str, tuple[str, FileScan]], targets: Iterable[str]) -> set[str]:
-    """Paths of the files that import one of `targets`, directly or through other importers.
+class ImportIndex:
+    """Who imports what, by the bindings of the scans: which files may name a module.
 
     The project index resolves a name used in a module by matching a dotted suffix of another
     module's name (`app.llm.ask` finds `ask` in `services/app/llm.py`), and every such name
-    begins with one of the user's import bindings: a file may reach module M only if one of its
+    begins with one of the user's import bindings: a file may name module M only if one of its
     bindings and some suffix of M's name agree on the parts they share.
-
-    `scans` maps path -> (module name, scan).
     """
-    # Two bindings-and-suffix agree on the parts they share when one is a leading part of the
-    # other: index every binding whole, and under each of its leading parts, so that a module
-    # suffix finds its importers by lookups instead of by comparing it with every binding (on
-    # a package that imports itself everywhere that comparison was quadratic: 12 s).
-    whole: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    leading: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    for path, (_, found) in scans.items():
-        for binding in found.imports:
-            parts = tuple(binding.split("."))
-            whole[parts].add(path)
-            for cut in range(1, len(parts) + 1):
-                leading[parts[:cut]].add(path)
-    found_paths: set[str] = set()
-    queue = sorted(targets)
-    seen: set[str] = set()
-    while queue:
-        path = queue.pop()
-        if path not in scans:
-            continue
-        module = scans[path][0]
-        if module in seen:
-            continue
-        seen.add(module)
-        parts = tuple(module.split("."))
-        for start in range(len(parts)):
-            suffix = parts[start:]
-            reached = set(leading.get(suffix, ()))  # bindings that begin with the suffix
-            for cut in range(1, len(suffix)):  # bindings the suffix begins with
-                reached.update(whole.get(suffix[:cut], ()))
-            for importer in sorted(reached - found_paths):
-                found_paths.add(importer)
-                queue.append(importer)
-    return found_paths
+
+    def __init__(self, scans: Mapping[str, tuple[str, FileScan]]) -> None:
+        """`scans` maps path -> (module name, scan)."""
+        self.scans = scans
+        # Two bindings-and-suffix agree on the parts they share when one is a leading part of
+        # the other: every binding is indexed whole, and under each of its leading parts, so
+        # that a module suffix finds its importers by lookups instead of by comparing it with
+        # every binding (on a package that imports itself everywhere that was quadratic: 12 s).
+        self._whole: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self._leading: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for path, (_, found) in scans.items():
+            for binding in found.imports:
+                parts = tuple(binding.split("."))
+                self._whole[parts].add(path)
+                for cut in range(1, len(parts) + 1):
+                    self._leading[parts[:cut]].add(path)
+
+    def importers(self, targets: Iterable[str]) -> set[str]:
+        """Paths of the files that import one of the files `targets` (directly)."""
+        found: set[str] = set()
+        for module in {self.scans[p][0] for p in targets if p in self.scans}:
+            parts = tuple(module.split("."))
+            for start in range(len(parts)):
+                suffix = parts[start:]
+                found.update(self._leading.get(suffix, ()))  # bindings that begin with it
+                for cut in range(1, len(suffix)):  # bindings it begins with
+                    found.update(self._whole.get(suffix[:cut], ()))
+        return found
 
 
-def looked_up(summaries: Iterable[FileSummary]) -> set[str]:
-    """Every dotted name the project stage may resolve for these files (call-graph edges,
-    entries, mounts, imported receivers, and the names facts hold): a superset."""
+def importers(scans: Mapping[str, tuple[str, FileScan]], targets: Iterable[str]) -> set[str]:
+    """Paths of the files that import one of `targets` directly (see `ImportIndex`)."""
+    return ImportIndex(scans).importers(targets)
+
+
+@dataclass(frozen=True)
+class Leads:
+    """What the analysed files show can lead to a fact, as far as they show it.
+
+    A function *leads* to a fact when a fact (or a fact that waits for an imported receiver)
+    was seen in it, or when it calls (or hands over to) a function that leads to one, by any
+    name that could resolve to that function. Ambiguity is ignored, so this over-approximates
+    what the project stage finds, and files that are not analysed yet can only add to it.
+    """
+
+    paths: frozenset[str]
+    """Files whose importers may matter: a function in them leads to a fact, or they export a
+    client or an app, or mount one router on another."""
+    names: frozenset[str]
+    """Every name under which another module may reach one of those functions or exports."""
+
+
+def _forms(symbol: str, module: str) -> Iterator[str]:
+    """The names that resolve to `symbol` of `module`: its module's every dotted suffix, then
+    the qualified name (what `ProjectIndex.canonical` matches)."""
+    rest = symbol[len(module) :]
+    parts = module.split(".")
+    for start in range(len(parts)):
+        yield ".".join(parts[start:]) + rest
+
+
+def leads(summaries: Iterable[FileSummary]) -> Leads:
+    paths: set[str] = set()
+    module_of: dict[str, str] = {}
+    path_of: dict[str, str] = {}
+    callers: dict[str, list[str]] = defaultdict(list)
+    found: list[str] = []
+    names: set[str] = set()
+    for summary in summaries:
+        facts = [f for f in summary.facts if not isinstance(f, ParseFailure)]
+        info = summary.module
+        if info is None:
+            if facts:
+                paths.add(summary.path)
+            continue
+        module = info.module
+        module_of[module] = module
+        path_of[module] = summary.path
+        for function in info.functions:
+            module_of[function.symbol] = module
+            path_of[function.symbol] = summary.path
+        for edge in info.edges:
+            callers[edge.callee].append(edge.caller)
+            module_of.setdefault(edge.caller, module)
+            path_of.setdefault(edge.caller, summary.path)
+        if info.exports or info.mounts:
+            paths.add(summary.path)
+        for export in info.exports:
+            names.update(_forms(export.symbol, module))
+        for fact in (*facts, *(c for p in info.pending for c in p.candidates)):
+            qualname = fact.evidence.function
+            symbol = f"{module}.{qualname}" if qualname else module
+            module_of.setdefault(symbol, module)
+            path_of.setdefault(symbol, summary.path)
+            found.append(symbol)
+    seen = set(found)
+    while found:
+        symbol = found.pop()
+        paths.add(path_of[symbol])
+        for name in _forms(symbol, module_of[symbol]):
+            names.add(name)
+            for caller in callers.get(name, ()):
+                if caller not in seen:
+                    seen.add(caller)
+                    found.append(caller)
+    return Leads(frozenset(paths), frozenset(names))
+
+
+def looked_up(summaries: Iterable[FileSummary], known: Leads) -> set[str]:
+    """Every dotted name whose meaning the project stage may need from these files, and that
+    another file could change (a superset): names of routes, mounts, imported receivers and the
+    names facts hold, and the call-graph edges and entries whose name may lead to a fact. A
+    call that leads to no fact changes no reach, whatever function its name turns out to be."""
     names: set[str] = set()
     for summary in summaries:
         info = summary.module
         if info is not None:
-            names.update(edge.callee for edge in info.edges)
-            names.update(entry.symbol for entry in info.entries)
+            names.update(e.callee for e in info.edges if e.callee in known.names)
+            names.update(e.symbol for e in info.entries if e.symbol in known.names)
             for mount in info.mounts:
                 names.update((mount.parent, mount.child))
             names.update(p.receiver.removesuffix("()") for p in info.pending)
@@ -447,17 +519,23 @@ def analyse_in_rounds(
     run: Summarize,
     first: Sequence[str] = (),
 ) -> dict[str, FileSummary | None]:
-    """The Python files to analyse, summarized by `run` in three rounds (see the module
-    docstring): the files that trigger (and `first`, analysed whatever they hold), the
-    importers of those with facts, and the files a looked-up name could resolve into.
+    """The Python files to analyse, summarized by `run` in rounds (see the module docstring):
+    the files that trigger (and `first`, analysed whatever they hold); then, until nothing is
+    added, the importers of the files that lead to a fact; then the files a looked-up name
+    could resolve into.
 
     `scans` maps path -> (module name, scan); `run(paths)` returns each path's summary.
     """
     triggered = [p for p, (_, found) in scans.items() if found.triggered]
     done = dict(run(sorted({*first, *triggered})))
-    has_facts = [p for p, summary in done.items() if summary is not None and relevant(summary)]
-    done.update(run(sorted(importers(scans, has_facts) - done.keys())))
-    names = looked_up(summary for summary in done.values() if summary is not None)
+    index = ImportIndex(scans)
+    while True:
+        known = leads(s for s in done.values() if s is not None)
+        wanted = index.importers(known.paths) - done.keys()
+        if not wanted:
+            break
+        done.update(run(sorted(wanted)))
+    names = looked_up((s for s in done.values() if s is not None), known)
     rest = {path: module for path, (module, _) in scans.items() if path not in done}
     done.update(run(sorted(colliding(rest, names))))
     return done

@@ -192,19 +192,85 @@ def test_a_script_that_reaches_the_model_through_a_helper_is_analysed(project: P
     assert "scripts/unrelated.py" not in analysed
 
 
+def _agree(root: Path) -> set[str]:
+    """The filtered run's report is the full run's; returns the files it analysed."""
+    filtered = analyze([root], cache=False)
+    same_report(filtered, analyze([root], cache=False, prefilter=False))
+    return {s.path for s in filtered.summaries}
+
+
+_LABEL = (
+    "from openai import OpenAI\n\nclient = OpenAI()\n\n\n"
+    "class Reply:\n    text: str\n\n\n"
+    "def label(text):\n"
+    '    return client.chat.completions.create(model="m", messages=[])\n'
+)
+
+
+def test_importers_of_a_module_that_leads_to_no_fact_are_not_analysed(project: Project) -> None:
+    # models.py imports llm.py (a fact) but calls nothing that leads there: its importers
+    # cannot reach a fact through it, so report.py is never parsed.
+    root = project(
+        {
+            "app/llm.py": _LABEL,
+            "app/models.py": "from app.llm import Reply\n\n\ndef show(r: Reply):\n    return r\n",
+            "scripts/report.py": (
+                "from app.models import show\n\nfor row in range(9):\n    show(row)\n"
+            ),
+        }
+    )
+    analysed = _agree(root)
+    assert analysed == {"app/llm.py", "app/models.py"}
+
+
+def test_a_client_imported_from_another_module_leads_its_callers_on(project: Project) -> None:
+    # ask.py calls the model only through a client it imports (a pending fact, resolved in
+    # the project stage); the script that loops over ask() is where the finding is.
+    root = project(
+        {
+            "app/clients.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+            "app/ask.py": (
+                "from app.clients import client\n\n\ndef ask(q):\n"
+                '    return client.chat.completions.create(model="m", messages=[])\n'
+            ),
+            "scripts/run.py": (
+                "from app.ask import ask\n\nif __name__ == '__main__':\n"
+                "    for q in open('qs').read().split():\n        ask(q)\n"
+            ),
+        }
+    )
+    assert _agree(root) == {"app/clients.py", "app/ask.py", "scripts/run.py"}
+    assert [f.code for f in analyze([root], cache=False).findings] == ["ADV106"]
+
+
+def test_a_module_that_makes_a_leading_name_ambiguous_is_analysed(project: Project) -> None:
+    # `llm.label` could be app/llm.py's or tools/llm.py's: the project stage resolves an
+    # ambiguous suffix to nothing, so the script's loop reaches no model call. Skipping
+    # tools/llm.py (it triggers nothing, imports nothing) would resolve it and add a finding.
+    root = project(
+        {
+            "app/llm.py": _LABEL,
+            "tools/llm.py": "def label(text):\n    return text\n",
+            "scripts/run.py": (
+                "from llm import label\n\nif __name__ == '__main__':\n"
+                "    for q in open('qs').read().split():\n        label(q)\n"
+            ),
+            "tools/other.py": "def label(text):\n    return text\n",
+        }
+    )
+    analysed = _agree(root)
+    assert {"tools/llm.py", "scripts/run.py"} <= analysed
+    assert "tools/other.py" not in analysed
+    assert "ADV106" not in [f.code for f in analyze([root], cache=False).findings]
+
+
 def _importers_by_comparison(
     scans: Mapping[str, tuple[str, FileScan]], targets: list[str]
 ) -> set[str]:
-    """The definition, spelled out: compare every binding with every suffix of every module
-    reached (quadratic; what `importers` computes by lookups)."""
+    """The definition, spelled out: compare every binding with every suffix of every target
+    module (quadratic; what `importers` computes by lookups)."""
     found: set[str] = set()
-    queue = list(targets)
-    seen: set[str] = set()
-    while queue:
-        path = queue.pop()
-        if path not in scans or scans[path][0] in seen:
-            continue
-        seen.add(scans[path][0])
+    for path in targets:
         parts = scans[path][0].split(".")
         for start in range(len(parts)):
             suffix = parts[start:]
@@ -212,9 +278,8 @@ def _importers_by_comparison(
                 for binding in scanned.imports:
                     bound = binding.split(".")
                     shared = min(len(bound), len(suffix))
-                    if importer not in found and bound[:shared] == suffix[:shared]:
+                    if bound[:shared] == suffix[:shared]:
                         found.add(importer)
-                        queue.append(importer)
     return found
 
 
