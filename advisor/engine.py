@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor import snapshot
+from advisor import collector, snapshot
 from advisor.config import load_settings
 from advisor.discover import discover, language_of
 from advisor.errors import ConfigError
@@ -76,6 +76,7 @@ class Result:
         return sum(1 for f in self.findings if f.severity is severity)
 
 
+@collector.paused()
 def analyze(
     paths: Sequence[str | Path] = (".",),
     *,

@@ -19,7 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from advisor import snapshot
+from advisor import collector, snapshot
 from advisor.cache import Cache, Entry, digest, fingerprint
 from advisor.discover import SourceFile
 from advisor.errors import InternalError
@@ -282,6 +282,7 @@ _SETTINGS: Settings | None = None
 def _initialize(settings: Settings) -> None:
     global _SETTINGS
     _SETTINGS = settings
+    collector.worker_started()
 
 
 def _work(task: tuple[str, str, bytes, int]) -> tuple[str, FileSummary | str | None]:
@@ -299,7 +300,8 @@ def _summarize(
 ) -> FileSummary | None:
     from advisor.facts import summarize
 
-    return summarize(rel, language, data, settings, size=size, read=_reader(settings))
+    with collector.summarizing():
+        return summarize(rel, language, data, settings, size=size, read=_reader(settings))
 
 
 def _reader(settings: Settings) -> Callable[[str], bytes | None]:
