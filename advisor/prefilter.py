@@ -8,7 +8,11 @@ advisor/data, so a new table entry moves the filter with it), and a file is anal
 1. it *triggers*: one of those library names is imported by it (a library's qualified names,
    which every detector resolves calls against, exist in a module only through an import
    statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path),
-   or it holds a declared word (an `advisor:` comment);
+   or it holds a declared word (an `advisor:` comment). Inside a library's own package, where
+   the module's definitions and its relative imports are named after the library, it triggers
+   when its name or one of those imports is, leads to or extends a name a detector looks up
+   (`Triggers`): openai/lib/azure.py defines the client class `openai.lib.azure.AzureOpenAI`,
+   while the openai package's two thousand other modules name nothing a detector knows;
 2. it imports a module that leads to a fact: a module with facts, or one that exports a client
    or an app, or mounts routers, or whose functions call (by a name that could resolve there)
    a function that leads to one, as far as the files analysed so far show. The call graph
@@ -56,30 +60,61 @@ class Triggers:
     `modules`: top-level names of libraries (`openai`, `fastapi`) whose import, or a dotted
     string naming something in them, is needed. `words`: text that triggers wherever it
     appears; `any_case`: the same, in any letter case (header names).
+
+    The qualified names the detector looks up, for a module inside a library's own package
+    (whose own definitions and relative imports are named in the library): `names` count as
+    themselves, as what leads to them (`openai.lib.azure` to `openai.lib.azure.AzureOpenAI`)
+    and as what extends them (an attribute of a class); `leading`, only as themselves and what
+    leads to them (an SDK module used as a client); `under`, with everything below them (an
+    HTTP library whose every import counts, an SDK module's API: `openai.chat`).
     """
 
     modules: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     any_case: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    leading: frozenset[str] = frozenset()
+    under: frozenset[str] = frozenset()
 
     def __or__(self, other: Triggers) -> Triggers:
         return Triggers(
             self.modules | other.modules,
             self.words | other.words,
             self.any_case | other.any_case,
+            self.names | other.names,
+            self.leading | other.leading,
+            self.under | other.under,
         )
 
 
-def roots(*collections: Any) -> frozenset[str]:
-    """Top-level module names of every qualified name (`a.b.C`) found in table values
-    (mappings, dataclasses, collections and strings, walked recursively)."""
+def library(
+    names: Iterable[str] = (),
+    *,
+    leading: Iterable[str] = (),
+    under: Iterable[str] = (),
+    words: Iterable[str] = (),
+    any_case: Iterable[str] = (),
+) -> Triggers:
+    """Triggers for the libraries these qualified names are in (`modules`: their roots)."""
+    named = frozenset(names), frozenset(leading), frozenset(under)
+    return Triggers(
+        frozenset(name.split(".", 1)[0] for group in named for name in group),
+        frozenset(words),
+        frozenset(any_case),
+        *named,
+    )
+
+
+def dotted(*collections: Any) -> frozenset[str]:
+    """Every qualified name (`a.b.C`) found in table values (mappings, dataclasses,
+    collections and strings, walked recursively)."""
     found: set[str] = set()
     stack: list[Any] = list(collections)
     while stack:
         value = stack.pop()
         if isinstance(value, str):
             if _DOTTED.fullmatch(value):
-                found.add(value.split(".", 1)[0])
+                found.add(value)
         elif isinstance(value, Mapping):
             stack.extend(value.keys())
             stack.extend(value.values())
@@ -90,40 +125,60 @@ def roots(*collections: Any) -> frozenset[str]:
     return frozenset(found)
 
 
+def roots(*collections: Any) -> frozenset[str]:
+    """Top-level module names of every qualified name found in table values."""
+    return frozenset(name.split(".", 1)[0] for name in dotted(*collections))
+
+
+def _api_heads(sdk: tables.Sdk) -> set[str]:
+    """The attributes of an SDK module used as a client that a call path can begin with."""
+    heads = {api.split(".", 1)[0] for api in sdk.methods}
+    return heads | sdk.transparent | sdk.async_segments | set(sdk.derived or ())
+
+
 def sdk_triggers() -> Triggers:
     """LLM calls (and what consumes, polls or exports their clients): a client class, an SDK
-    module used as a client, or a client factory."""
-    names = [*tables.client_classes(), *tables.sdk_modules(), *tables.client_factories()]
-    return Triggers(frozenset(name.split(".", 1)[0] for name in names))
+    module used as a client (and its API), or a client factory."""
+    return library(
+        [*tables.client_classes(), *tables.client_factories()],
+        leading=tables.sdk_modules(),
+        under=[
+            f"{module}.{head}"
+            for module, sdk in tables.sdk_modules().items()
+            if sdk.module_calls
+            for head in _api_heads(sdk)
+        ],
+    )
 
 
 def http_triggers() -> Triggers:
-    """Responses of HTTP client libraries (chunk decoding, status polls)."""
+    """Responses of HTTP client libraries (chunk decoding, status polls); any import of one
+    counts (`imports_library`)."""
     table = tables.http_clients()
-    return Triggers(roots(table.calls, table.client_methods, table.responses, table.readers))
+    names = dotted(table.calls, table.client_methods, table.responses, table.readers)
+    return library(names, under=roots(names))
 
 
 def response_triggers() -> Triggers:
     hooks = tables.header_hooks()
     streams = tables.stream_tables()
-    return Triggers(
-        roots(
+    return library(
+        dotted(
             tables.response_classes(),
             hooks.decorators,
             hooks.wrappers,
             streams.view_returns,
             streams.event_id_keywords,
-        )
-        | frozenset(streams.generator_routes)
-        | frozenset(streams.view_returns)
+        ),
+        under=[*streams.generator_routes, *streams.view_returns],
     )
 
 
 def route_triggers() -> Triggers:
     table = tables.frameworks()
-    return Triggers(
-        roots(table.apps, table.route_functions, table.route_calls)
-        | {table.route_function_framework}
+    return library(
+        dotted(table.apps, table.route_functions, table.route_calls),
+        under=[table.route_function_framework],
     )
 
 
@@ -138,17 +193,17 @@ def entry_triggers() -> Triggers:
         for receivers in [call.receivers]
     ]
     chain_roots = {root for _, root in receivers if root}
-    return sdk_triggers() | Triggers(
-        roots(
+    return sdk_triggers() | library(
+        dotted(
             table.apps,
             table.offline_functions,
             table.offline_methods,
             receivers,
             table.mount_calls,
             table.includes,
-        )
-        | chain_roots,
-        frozenset({table.arq_class}),
+        ),
+        under=chain_roots,
+        words=[table.arq_class],
     )
 
 
@@ -157,8 +212,8 @@ def polling_triggers() -> Triggers:
     return (
         sdk_triggers()
         | http_triggers()
-        | Triggers(roots(table.job_classes, table.produced_by_call, table.produced_by_method))
-        | Triggers(roots(table.tasks.decorators, table.tasks.app_classes))
+        | library(dotted(table.job_classes, table.produced_by_call, table.produced_by_method))
+        | library(dotted(table.tasks.decorators, table.tasks.app_classes))
     )
 
 
@@ -167,7 +222,7 @@ def middleware_triggers() -> Triggers:
     build (a project middleware that keeps event streams from being compressed)."""
     from advisor.facts.python.middleware import CONTENT_ENCODING
 
-    return Triggers(roots(tables.compression_middleware()), any_case=frozenset({CONTENT_ENCODING}))
+    return library(dotted(tables.compression_middleware()), any_case=[CONTENT_ENCODING])
 
 
 def hint_triggers() -> Triggers:
@@ -247,19 +302,48 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
     data = data.removeprefix(codecs.BOM_UTF8)  # else the first line's import is not seen
     statements = list(_statements(data))
     blob = b"\n".join(statements)
-    triggered = (
-        module.split(".", 1)[0] in vocabulary().modules
-        or _module_pattern().search(blob) is not None
-        or any(word.encode() in data for word in vocabulary().words)
-        or any(pattern in data for pattern in _string_patterns())
-        or _any_case_found(data)
-    )
     if package is None:
         package = module.rpartition(".")[0]
     imports: set[str] = set()
     for statement in statements:
         imports.update(_bound(statement, package))
+    triggered = (
+        _module_pattern().search(blob) is not None
+        or (
+            module.split(".", 1)[0] in vocabulary().modules
+            and any(_may_be_looked_up(name) for name in (module, *imports))
+        )
+        or any(word.encode() in data for word in vocabulary().words)
+        or any(pattern in data for pattern in _string_patterns())
+        or _any_case_found(data)
+    )
     return FileScan(triggered, frozenset(imports))
+
+
+@functools.cache
+def _looked_up_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(every leading part of a name the detectors look up, the names that count extended)"""
+    found = vocabulary()
+    leading = {
+        ".".join(parts[:cut])
+        for name in found.names | found.leading | found.under
+        for parts in [name.split(".")]
+        for cut in range(1, len(parts) + 1)
+    }
+    return frozenset(leading), found.names | found.under
+
+
+def _may_be_looked_up(name: str) -> bool:
+    """Whether `name` (a module inside a library's own package, or what one of its imports
+    binds), or an attribute of it, may be a name a detector looks up (`Triggers`). The
+    module's own definitions are named after it, and its relative imports after the library:
+    `from .. import OpenAI` in openai/lib binds `openai.OpenAI`, a client class, while
+    `from .._models import BaseModel` binds nothing any detector knows."""
+    leading, extended = _looked_up_names()
+    if name in leading:
+        return True
+    parts = name.split(".")
+    return any(".".join(parts[:cut]) in extended for cut in range(1, len(parts)))
 
 
 _FROM = re.compile(r"\s*from\s+(\.*)\s*([\w.]*)\s+import\b(.*)", re.S)

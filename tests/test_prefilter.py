@@ -105,6 +105,18 @@ def test_triggers_come_from_the_tables() -> None:
         assert module not in words.modules
     assert "advisor:" in words.words
     assert "content-encoding" in words.any_case
+    # The qualified names themselves, for a library's own modules.
+    assert {"openai.OpenAI", "openai.lib.azure.AzureOpenAI", "httpx.Client"} <= words.names
+    assert {"openai", "litellm", "google.genai"} <= words.leading
+    assert {"openai.chat", "openai.beta", "litellm.completion", "httpx"} <= words.under
+
+
+def test_a_library_module_that_defines_a_looked_up_name_triggers() -> None:
+    words = vocabulary()
+    for name in sorted(words.names | words.leading | words.under):
+        module, _, last = name.rpartition(".")
+        if module:
+            assert scan(module, f"def {last}(): ...\n".encode()).triggered, name
 
 
 @pytest.mark.parametrize(
@@ -128,9 +140,32 @@ def test_what_triggers(text: str, triggered: bool) -> None:
     assert scan("app.module", text.encode()).triggered is triggered
 
 
-def test_a_module_inside_a_library_named_package_triggers() -> None:
-    # Local definitions are qualified with the module's own name: `openai.x.Client`.
-    assert scan("openai.x", b"class OpenAI: ...\n").triggered
+@pytest.mark.parametrize(
+    ("module", "text", "triggered"),
+    [
+        # Local definitions are named after the module: `openai.lib.azure.AzureOpenAI` is a
+        # client class, and `openai.chat` is the API of the SDK module used as a client.
+        ("openai.lib.azure", "class AzureOpenAI: ...\n", True),
+        ("openai.chat", "def create(): ...\n", True),
+        ("openai", "from ._client import OpenAI\n", True),
+        # Relative imports are named after the library: `from .. import OpenAI` in openai/lib
+        # binds the client class `openai.OpenAI`.
+        ("openai.lib.computer", "from .. import OpenAI\n", True),
+        ("litellm.proxy.x", "from ..main import acompletion\n", False),
+        ("litellm.x", "from . import completion\n", True),
+        # An HTTP library's own modules: any import of it counts (`imports_library`).
+        ("httpx._client", "from ._models import Response\n", True),
+        # Neither the module nor what it imports is a name a detector looks up.
+        ("openai.resources.models", "from .._models import BaseModel\nclass X: ...\n", False),
+        ("openai.x", "class OpenAI: ...\n", False),
+        ("anthropic.types.message", "from .._models import BaseModel\n", False),
+    ],
+)
+def test_a_module_inside_a_library_package_triggers_by_the_names_it_forms(
+    module: str, text: str, triggered: bool
+) -> None:
+    package = module if module in ("openai",) else None
+    assert scan(module, text.encode(), package=package).triggered is triggered
 
 
 def test_bindings_follow_the_advisor_qualified_names() -> None:
