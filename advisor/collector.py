@@ -21,29 +21,38 @@ from contextlib import contextmanager
 @contextmanager
 def paused() -> Iterator[None]:
     """No automatic collection inside; the caller's setting is restored after (the advisor is
-    also a library, and its caller's process goes on)."""
+    also a library, and its caller's process goes on), and what was set aside inside
+    (`summarizing`) is handed back to the collector."""
     enabled = gc.isenabled()
+    frozen = gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
+        if not frozen:
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
 
 @contextmanager
 def summarizing() -> Iterator[None]:
-    """Around one file's summary: paused while it is made; then its garbage cycles are the
-    youngest objects, and the next automatic collection frees them in one pass, or, when the
-    whole check is paused (one process doing everything), an explicit one does."""
-    with paused():
-        yield
-    if not gc.isenabled():
-        gc.collect(0)
+    """Around one file's summary. Its garbage cycles are then the youngest objects, and one
+    pass over them frees them: the next automatic collection, or, when the whole check is
+    paused (one process doing everything), an explicit one, after what is older was set aside
+    (`gc.freeze` moves it at no cost; else that pass would walk every summary gathered so
+    far)."""
+    if gc.isenabled():
+        with paused():
+            yield
+        return
+    gc.freeze()
+    yield
+    gc.collect(0)
 
 
 def worker_started() -> None:
     """In a worker process forked from a paused check: what it inherited stays for its whole
-    life, so it is set aside (`gc.freeze`), and collection runs between files."""
+    life, so it is set aside, and collection runs between files."""
     gc.freeze()
     gc.enable()
