@@ -5,14 +5,16 @@ and parsing them is most of the time a run takes. Every Python detector declares
 appear in a file for it to produce anything (`TRIGGERS`, derived from the tables in
 advisor/data, so a new table entry moves the filter with it), and a file is analysed when:
 
-1. it *triggers*: one of those library names is imported by it (a library's qualified names,
-   which every detector resolves calls against, exist in a module only through an import
-   statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path),
-   or it holds a declared word (an `advisor:` comment). Inside a library's own package, where
-   the module's definitions and its relative imports are named after the library, it triggers
-   when its name or one of those imports is, leads to or extends a name a detector looks up
-   (`Triggers`): openai/lib/azure.py defines the client class `openai.lib.azure.AzureOpenAI`,
-   while the openai package's two thousand other modules name nothing a detector knows;
+1. it *triggers*: one of its imports binds a qualified name that a detector looks up, or one
+   that leads to such a name (`openai` to `openai.OpenAI`), or extends one (`Triggers`, from
+   the tables). A library's qualified names exist in a module only through an import
+   statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path,
+   so `from litellm.types.utils import ModelResponse` alone does not trigger, nor does the
+   openai package's `from .._models import BaseModel`, while `from .. import OpenAI` in
+   openai/lib does (inside a library's own package, the module's own name counts too:
+   openai/lib/azure.py defines `openai.lib.azure.AzureOpenAI`). A file also triggers when it
+   holds a declared word (an `advisor:` comment), a settings string naming a middleware, or a
+   header name;
 2. it imports a module that leads to a fact: a module with facts, or one that exports a client
    or an app, or mounts routers, or whose functions call (by a name that could resolve there)
    a function that leads to one, as far as the files analysed so far show. The call graph
@@ -220,9 +222,11 @@ def polling_triggers() -> Triggers:
 def middleware_triggers() -> Triggers:
     """Compression middleware, and code that sets `Content-Encoding` on responses it did not
     build (a project middleware that keeps event streams from being compressed)."""
-    from advisor.facts.python.middleware import CONTENT_ENCODING
+    from advisor.facts.python.middleware import CONTENT_ENCODING, MIDDLEWARE_WRAPPERS
 
-    return library(dotted(tables.compression_middleware()), any_case=[CONTENT_ENCODING])
+    return library(
+        dotted(tables.compression_middleware(), MIDDLEWARE_WRAPPERS), any_case=[CONTENT_ENCODING]
+    )
 
 
 def hint_triggers() -> Triggers:
@@ -307,11 +311,11 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
     imports: set[str] = set()
     for statement in statements:
         imports.update(_bound(statement, package))
+    own = module.split(".", 1)[0] in vocabulary().modules
     triggered = (
-        _module_pattern().search(blob) is not None
-        or (
-            module.split(".", 1)[0] in vocabulary().modules
-            and any(_may_be_looked_up(name) for name in (module, *imports))
+        (
+            (own or _module_pattern().search(blob) is not None)
+            and any(_may_be_looked_up(name) for name in (module, *imports) if name)
         )
         or any(word.encode() in data for word in vocabulary().words)
         or any(pattern in data for pattern in _string_patterns())

@@ -124,6 +124,13 @@ def test_a_library_module_that_defines_a_looked_up_name_triggers() -> None:
     [
         ("import os\nimport json\n", False),
         ("import openai\n", True),
+        ("import litellm\n", True),
+        ("from litellm import completion\n", True),
+        ("from starlette.middleware import Middleware\n", True),
+        # Imports of a library that bind nothing a detector looks up, or leads to one.
+        ("from litellm.types.utils import ModelResponse\n", False),
+        ("from openai.types.chat import ChatCompletionChunk\n", False),
+        ("from app import openai\n", False),
         ("import os, openai as oa\n", True),
         ("from openai import OpenAI\n", True),
         ("from fastapi.responses import (\n    StreamingResponse,\n)\n", True),

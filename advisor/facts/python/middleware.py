@@ -48,7 +48,7 @@ from advisor.tables import (
     response_classes,
 )
 
-_MIDDLEWARE_WRAPPERS = frozenset(
+MIDDLEWARE_WRAPPERS = frozenset(
     {"starlette.middleware.Middleware", "fastapi.middleware.Middleware"}
 )
 _DJANGO_SETTINGS = frozenset({"MIDDLEWARE", "MIDDLEWARE_CLASSES"})
@@ -119,7 +119,7 @@ class MiddlewareDetector:
         if name is None or not self._maybe_interesting(name, scope):
             return
         qualified = qualified_name(func, scope)
-        if qualified in _MIDDLEWARE_WRAPPERS:
+        if qualified in MIDDLEWARE_WRAPPERS:
             found = _entry(call_argument(node, "cls", 0), scope, "asgi")
             if found is not None:
                 self._add(context, node, *found, app=_app_of_middleware_list(node, scope))
@@ -338,7 +338,7 @@ def _encoding_hook(
 @functools.cache
 def _last_names() -> frozenset[str]:
     return frozenset(
-        n.rsplit(".", 1)[-1] for n in (*compression_middleware(), *_MIDDLEWARE_WRAPPERS)
+        n.rsplit(".", 1)[-1] for n in (*compression_middleware(), *MIDDLEWARE_WRAPPERS)
     )
 
 
