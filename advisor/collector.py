@@ -21,16 +21,12 @@ from contextlib import contextmanager
 @contextmanager
 def paused() -> Iterator[None]:
     """No automatic collection inside; the caller's setting is restored after (the advisor is
-    also a library, and its caller's process goes on), and what was set aside inside
-    (`summarizing`) is handed back to the collector."""
+    also a library, and its caller's process goes on)."""
     enabled = gc.isenabled()
-    frozen = gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
-        if not frozen:
-            gc.unfreeze()
         if enabled:
             gc.enable()
 
@@ -39,16 +35,23 @@ def paused() -> Iterator[None]:
 def summarizing() -> Iterator[None]:
     """Around one file's summary. Its garbage cycles are then the youngest objects, and one
     pass over them frees them: the next automatic collection, or, when the whole check is
-    paused (one process doing everything), an explicit one, after what is older was set aside
-    (`gc.freeze` moves it at no cost; else that pass would walk every summary gathered so
-    far)."""
+    paused (one process doing everything), an explicit one, with what is older set aside
+    meanwhile (else that pass would walk every summary gathered so far). `gc.freeze` and
+    `gc.unfreeze` move whole generations at no cost; the set-aside objects go back to the
+    oldest generation, as would anything the caller had frozen."""
     if gc.isenabled():
-        with paused():
+        gc.disable()
+        try:
             yield
+        finally:
+            gc.enable()
         return
     gc.freeze()
-    yield
-    gc.collect(0)
+    try:
+        yield
+        gc.collect(0)
+    finally:
+        gc.unfreeze()
 
 
 def worker_started() -> None:
