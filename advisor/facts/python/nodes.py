@@ -39,33 +39,64 @@ _NOT_CHILDREN = frozenset(
         "end_col_offset",
     }
 )
-_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+_PLAIN_VALUES: dict[str, frozenset[str]] = {
+    # fields of these node types that hold plain values (or lists of them), never nodes
+    "Constant": frozenset({"value"}),
+    "MatchSingleton": frozenset({"value"}),
+    "Global": frozenset({"names"}),
+    "Nonlocal": frozenset({"names"}),
+    "MatchClass": frozenset({"kwd_attrs"}),
+    "MatchMapping": frozenset({"rest"}),
+    "TypeIgnore": frozenset({"tag"}),
+}
+_HOLES = frozenset({("Dict", "keys"), ("arguments", "kw_defaults")})
+"""List fields with None in them: `{**rest}`'s key, a keyword-only argument without default."""
+
+_Fields = tuple[tuple[str, bool], ...]
+_FIELDS: dict[type[ast.AST], _Fields] = {}
 
 
-def fields_of(node_type: type[ast.AST]) -> tuple[str, ...]:
-    """The fields of a node type that can hold child nodes."""
+def _fields(node_type: type[ast.AST]) -> _Fields:
+    """(field, whether None is to be left out of its list) for each field that holds nodes."""
     found = _FIELDS.get(node_type)
     if found is None:
-        found = tuple(f for f in node_type._fields if f not in _NOT_CHILDREN)
+        plain = _PLAIN_VALUES.get(node_type.__name__, frozenset())
+        found = tuple(
+            (f, (node_type.__name__, f) in _HOLES)
+            for f in node_type._fields
+            if f not in _NOT_CHILDREN and f not in plain
+        )
         _FIELDS[node_type] = found
     return found
 
 
+def fields_of(node_type: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that can hold child nodes."""
+    return tuple(name for name, _ in _fields(node_type))
+
+
 def child_nodes(node: ast.AST, skipped: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
     """`ast.iter_child_nodes(node)`, in the same order, without contexts and operators, nor
-    the `skipped` types."""
+    the `skipped` types. Every value of the fields listed is a node, a list of nodes or None
+    (`tests/test_nodes.py` compares with `ast.iter_child_nodes` on the standard library), so
+    no value is type-checked: this runs for every node of every walk."""
+    fields = _FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _fields(node.__class__)
     found: list[ast.AST] = []
-    for name in _FIELDS.get(type(node)) or fields_of(type(node)):
+    for name, holes in fields:
         value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            if not isinstance(value, skipped):
-                found.append(value)
-        elif isinstance(value, list):
-            found.extend(
-                item
-                for item in value
-                if isinstance(item, ast.AST) and not isinstance(item, skipped)
-            )
+        if value is None:
+            continue
+        if value.__class__ is list:
+            if holes:
+                found.extend(item for item in value if item is not None)
+            else:
+                found.extend(value)
+        else:
+            found.append(value)
+    if skipped:
+        return [child for child in found if not isinstance(child, skipped)]
     return found
 
 
