@@ -123,8 +123,10 @@ def analyze(
             return again.summaries
 
         served = found.served
-        if found.keys is not None and found.keys != served.keys:
-            _remember(dataclasses.replace(served, keys=found.keys), settings)
+        if found.keys is not None and (found.keys, found.stats) != (served.keys, served.stats):
+            _remember(
+                dataclasses.replace(served, keys=found.keys, stats=found.stats or {}), settings
+            )
         return _served(served.outcome, settings, catalog, load_summaries)
     result = _conclude(list(found.summaries), settings, catalog, found.skipped)
     if found.keys is not None and project_context is not None:
@@ -137,6 +139,7 @@ def analyze(
             frozenset(s.path for s in found.summaries),
             tuple(sorted({path for s in found.summaries for path in s.dependencies})),
             outcome,
+            found.stats or {},
         )
         _remember(last, settings)
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class _File:
     source: SourceFile
     data: bytes
     size: int
+    stat: snapshot.Stat | None = None
     key: str | None = None
     scan: FileScan | None = None
     summary: FileSummary | None = None
@@ -67,6 +69,8 @@ class Summaries:
     served: snapshot.Snapshot | None = None
     """The last run's snapshot, when no file's facts changed since: its outcome stands, and
     `summaries` and `skipped` are left empty (advisor/snapshot.py)."""
+    stats: Mapping[str, snapshot.Stat] | None = None
+    """The files' `stat` where it vouches for their key (with `keys`): what a snapshot records."""
 
 
 def summarize_sources(
@@ -85,42 +89,50 @@ def summarize_sources(
     `context` (`snapshot.context()`): serve the last run's snapshot in that context if no
     file's facts changed since."""
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
+    started = time.time_ns()
     cache = Cache.open(settings.root) if use_cache else None
     read = _reader(settings)
+    runner = _Runner(settings, jobs, cache, _Progress(progress, len(sources)))
+    last = None
+    read_already: dict[str, _File] = {}
+    if cache is not None and context is not None:
+        last = snapshot.load(cache, context, read)
+        if last is not None and overlay is None:
+            try:
+                quick, read_already = _served_by_stat(sources, last, runner, read, started)
+            finally:
+                runner.close()
+            if quick is not None:
+                if progress is not None:
+                    progress(len(sources), len(sources))
+                return Summaries((), (), runner.parsed, quick[0], last, quick[1])
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
     for source in sources:
-        loaded = (
-            (overlay[source.rel], len(overlay[source.rel]))
-            if overlay is not None and source.rel in overlay
-            else _read(source, settings)
-        )
+        loaded = read_already.get(source.rel) or _load(source, settings, cache, overlay)
         if isinstance(loaded, FileSummary):
             early[source.rel] = loaded
-            continue
-        data, size = loaded
-        item = _File(source, data, size)
-        if cache is not None:
-            content = digest(data) if size <= settings.max_file_size else f"large:{size}"
-            item.key = cache.key(
-                source.rel, source.language, content, f"max-file-size={settings.max_file_size}"
-            )
-        files.append(item)
+        else:
+            files.append(loaded)
 
-    runner = _Runner(settings, jobs, cache, _Progress(progress, len(sources)))
     keys = (
         {f.source.rel: f.key for f in files if f.key is not None}
         if cache is not None and not early
         else None
     )
-    if keys is not None and context is not None:
-        assert cache is not None
-        last = snapshot.load(cache, context, read)
-        if last is not None and _facts_unchanged(files, last, runner, read):
+    stats = (
+        {f.source.rel: stat for f in files if (stat := snapshot.trusted(f.stat, started))}
+        if keys is not None
+        else None
+    )
+    if keys is not None and last is not None:
+        if _same_files(files, last) and _facts_unchanged(
+            [f for f in files if f.key != last.keys[f.source.rel]], last, runner, read
+        ):
             runner.save(files)
             if progress is not None:
                 progress(len(sources), len(sources))
-            return Summaries((), (), runner.parsed, keys, last)
+            return Summaries((), (), runner.parsed, keys, last, stats)
         for item in files:  # what was summarized to compare stays cached; the rounds decide
             item.done, item.summary = False, None
     if cache is not None:
@@ -181,21 +193,89 @@ def summarize_sources(
             skipped.append(source.rel)
         elif item.summary is not None:
             summaries.append(item.summary)
-    return Summaries(tuple(summaries), tuple(skipped), runner.parsed, keys)
+    return Summaries(tuple(summaries), tuple(skipped), runner.parsed, keys, None, stats)
+
+
+def _load(
+    source: SourceFile, settings: Settings, cache: Cache | None, overlay: Mapping[str, bytes] | None
+) -> _File | FileSummary:
+    """A file's bytes (or a read failure, as a summary) and its per-file cache key."""
+    if overlay is not None and source.rel in overlay:
+        item = _File(source, overlay[source.rel], len(overlay[source.rel]))
+    else:
+        loaded = _read(source, settings)
+        if isinstance(loaded, FileSummary):
+            return loaded
+        item = _File(source, *loaded)
+    if cache is not None:
+        size = item.size
+        content = digest(item.data) if size <= settings.max_file_size else f"large:{size}"
+        item.key = cache.key(
+            source.rel, source.language, content, f"max-file-size={settings.max_file_size}"
+        )
+    return item
+
+
+_Quick = tuple[dict[str, str], dict[str, snapshot.Stat]]
+
+
+def _served_by_stat(
+    sources: Sequence[SourceFile],
+    last: snapshot.Snapshot,
+    runner: _Runner,
+    read: Callable[[str], bytes | None],
+    started: int,
+) -> tuple[_Quick | None, dict[str, _File]]:
+    """Every file's key and trusted `stat`, when `last`'s outcome stands with only the files
+    whose `stat` differs from the recorded one read (advisor/snapshot.py), else None; and the
+    files read (with what was summarized to compare them), for the normal path to go on with."""
+    if not last.stats or len(sources) != len(last.keys):
+        return None, {}
+    keys: dict[str, str] = {}
+    stats: dict[str, snapshot.Stat] = {}
+    changed: list[SourceFile] = []
+    for source in sources:
+        known = last.keys.get(source.rel)
+        if known is None:
+            return None, {}
+        found = snapshot.stat_of(source.path)
+        if found is not None and found == last.stats.get(source.rel):
+            keys[source.rel], stats[source.rel] = known, found
+        else:
+            changed.append(source)
+            if len(changed) > snapshot.MAX_CHANGED:
+                return None, {}
+    items: dict[str, _File] = {}
+    for source in changed:
+        loaded = _load(source, runner.settings, runner.cache, None)
+        if isinstance(loaded, FileSummary) or loaded.key is None:
+            return None, items  # unreadable now: a failure to report
+        items[source.rel] = loaded
+    different = [f for f in items.values() if f.key != last.keys[f.source.rel]]
+    if not _facts_unchanged(different, last, runner, read):
+        return None, items
+    for rel, item in items.items():
+        assert item.key is not None
+        keys[rel] = item.key
+        if (trusted := snapshot.trusted(item.stat, started)) is not None:
+            stats[rel] = trusted
+    runner.save(list(items.values()), keep=frozenset(keys.values()))
+    return (keys, stats), items
+
+
+def _same_files(files: Sequence[_File], last: snapshot.Snapshot) -> bool:
+    return len(files) == len(last.keys) and all(f.source.rel in last.keys for f in files)
 
 
 def _facts_unchanged(
-    files: Sequence[_File],
+    changed: Sequence[_File],
     last: snapshot.Snapshot,
     runner: _Runner,
     read: Callable[[str], bytes | None],
 ) -> bool:
-    """Whether the per-file stage would give the cross-file stage what it gave `last`'s run:
-    the same files, and for each one whose bytes changed, the same scan and (where that run
-    analysed it) the same summary. The changed files' new results are kept in `files`."""
-    if len(files) != len(last.keys) or any(f.source.rel not in last.keys for f in files):
-        return False
-    changed = [f for f in files if f.key != last.keys[f.source.rel]]
+    """Whether the per-file stage would give the cross-file stage what it gave `last`'s run,
+    given the files whose bytes changed since (same files otherwise): for each, the same scan
+    and (where that run analysed it) the same summary. Their new results are kept in them."""
     if len(changed) > snapshot.MAX_CHANGED:
         return False
     for item in changed:
@@ -227,9 +307,10 @@ def _facts_unchanged(
     return True
 
 
-def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int] | FileSummary:
+def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int, snapshot.Stat] | FileSummary:
     try:
-        size = source.path.stat().st_size
+        found = source.path.stat()
+        size = found.st_size
         with source.path.open("rb") as handle:
             data = handle.read(SIZE_SNIFF_BYTES if size > settings.max_file_size else -1)
     except OSError as exc:
@@ -244,7 +325,7 @@ def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int] | FileSum
                 ),
             ),
         )
-    return data, size
+    return data, size, snapshot.as_stat(found)
 
 
 def _scan(item: _File) -> FileScan:
@@ -413,25 +494,32 @@ class _Runner:
         else from the file's own entry."""
         if self.cache is None:
             return None
-        if self._pack is None:
-            found = self.cache.get(_pack_key(), read)
-            value = found.value if found is not None else None
-            self._pack = value if isinstance(value, dict) else {}
-            self._packed = frozenset(self._pack)
-        if key in self._pack:
-            return dict(self._pack[key])
+        if key in self._scan_pack():
+            return dict(self._scan_pack()[key])
         found = self.cache.get(key, read)
         return found.value if found is not None and isinstance(found.value, dict) else None
 
-    def save(self, files: Sequence[_File]) -> None:
+    def _scan_pack(self) -> dict[str, dict[str, Any]]:
+        if self._pack is None:
+            assert self.cache is not None
+            found = self.cache.get(_pack_key(), lambda _: None)  # it depends on no other file
+            value = found.value if found is not None else None
+            self._pack = value if isinstance(value, dict) else {}
+            self._packed = frozenset(self._pack)
+        return self._pack
+
+    def save(self, files: Sequence[_File], keep: frozenset[str] | None = None) -> None:
         """Files with a summary get an entry each; the others (most files of most projects:
         the pre-filter skipped them) share one, the scan pack, rewritten when it changes:
-        creating a file costs about a millisecond here, more than scanning one."""
+        creating a file costs about a millisecond here, more than scanning one. The pack keeps
+        the entries of `files`, or of `keep` (every key of the run) when `files` are only
+        the changed ones."""
         if self.cache is None:
             return
-        current = {item.key for item in files if item.key is not None}
+        current = keep if keep is not None else {item.key for item in files if item.key}
         # files this run did not look up (a served run) keep what the pack held for them
-        pack = {key: value for key, value in (self._pack or {}).items() if key in current}
+        held = self._scan_pack() if keep is not None else (self._pack or {})
+        pack = {key: value for key, value in held.items() if key in current}
         changed = False
         for item in files:
             if item.key is None or not item.cached:

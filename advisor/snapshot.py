@@ -7,9 +7,13 @@ the per-file stage gave it: which files the pre-filter's rounds analysed (a func
 Python file's scan and of the analysed files' summaries) and those summaries.
 
 So a snapshot records, for every file of the run, the per-file cache key of the bytes it was
-computed from (`advisor/cache.py`: path, language, content hash), which files were analysed, and
-the outcome. A later run in the same context reads every file (it must, to know it is unchanged)
-and compares keys (advisor/runner.py):
+computed from (`advisor/cache.py`: path, language, content hash) and the file's `stat` (size,
+modification and change times, inode), which files were analysed, and the outcome. A later run
+in the same context stats every file: one whose `stat` is the recorded one holds the same bytes
+(as git and ruff assume), and is not read. A file modified less than `RACY_NS` before the
+recording run started gets no recorded `stat`: a later edit within the file system's time
+resolution could leave it unchanged. The other files are read, and keys are compared
+(advisor/runner.py):
 
 - all equal: the outcome is served, and nothing else is unpickled;
 - a few differ (the pre-commit case): each such file is scanned and, if the snapshot's run
@@ -25,8 +29,9 @@ per-file cache. A served `Result` loads its per-file summaries only when asked f
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.cache import Cache, Entry, digest, fingerprint
@@ -36,6 +41,32 @@ from advisor.settings import Settings
 
 MAX_CHANGED = 32
 """Above this many changed files, comparing them one by one costs what the normal path does."""
+
+RACY_NS = 2_000_000_000
+"""Files modified this recently before a run started are read by the next run whatever their
+`stat` (FAT keeps modification times to two seconds; ext4 and APFS to a nanosecond)."""
+
+Stat = tuple[int, int, int, int]
+"""(size, modification time, change time, inode): what `stat` says of a file's bytes."""
+
+
+def stat_of(path: Path) -> Stat | None:
+    try:
+        return as_stat(path.stat())
+    except OSError:
+        return None
+
+
+def as_stat(found: os.stat_result) -> Stat:
+    return found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino
+
+
+def trusted(stat: Stat | None, started_ns: int) -> Stat | None:
+    """The `stat` to record for a file read by a run that started at `started_ns`: None when
+    the file was modified too close to that moment for its `stat` to vouch for its bytes."""
+    if stat is None or max(stat[1], stat[2]) >= started_ns - RACY_NS:
+        return None
+    return stat
 
 
 @dataclass(frozen=True)
@@ -59,6 +90,8 @@ class Snapshot:
     dependencies: tuple[str, ...]
     """Other files those summaries were computed from (files a spec references)."""
     outcome: Outcome
+    stats: Mapping[str, Stat] = field(default_factory=dict)
+    """The files whose `stat` vouches for their key (not every file: see `trusted`)."""
 
 
 def context(settings: Settings, *, prefilter: bool) -> str:

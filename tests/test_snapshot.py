@@ -4,18 +4,24 @@ input of the cross-file stage changed, and the output is always what a cold run 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import SSE_SPEC_FILES
 
 import advisor.engine
+import advisor.runner
+from advisor import snapshot
 from advisor.config import load_settings
+from advisor.discover import SourceFile
 from advisor.engine import Result, analyze
 from advisor.reporters import RenderOptions
 from advisor.reporters import json as json_reporter
+from advisor.settings import Settings
 
 Project = Callable[[Mapping[str, str | bytes]], Path]
 USER_RULES = Path(__file__).resolve().parent / "fixtures" / "user-rules"
@@ -172,3 +178,91 @@ def test_files_compared_then_not_analysed_stay_out(project: Project) -> None:
     warm = analyze([root], jobs=1)
     cold = analyze([root], jobs=1, cache=False)
     assert [s.path for s in warm.summaries] == [s.path for s in cold.summaries] == []
+
+
+class Reads:
+    """Counts the files the per-file stage reads."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[str] = []
+        original = advisor.runner._read
+
+        def counting(source: SourceFile, settings: Settings) -> object:
+            self.paths.append(source.rel)
+            return original(source, settings)
+
+        monkeypatch.setattr(advisor.runner, "_read", counting)
+
+    def during(self, run: Callable[[], object]) -> list[str]:
+        before = len(self.paths)
+        run()
+        return sorted(self.paths[before:])
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
+    # Files written by the test are seconds old at most: trusted from the moment a run starts.
+    monkeypatch.setattr(snapshot, "RACY_NS", 0)
+    return Reads(monkeypatch)
+
+
+def test_files_whose_stat_is_unchanged_are_not_read(
+    root: Path, conclusions: Conclusions, reads: Reads
+) -> None:
+    cold = _cold(root)
+    assert len(reads.during(lambda: _render(root))) == 5  # the snapshot records every stat
+    served: list[str] = []
+    assert reads.during(lambda: served.append(_render(root))) == []
+    assert served == [cold]
+    assert conclusions.after(lambda: _render(root)) == 0
+
+
+def test_a_file_whose_stat_changed_is_read_and_compared(
+    root: Path, conclusions: Conclusions, reads: Reads
+) -> None:
+    _render(root)
+    (root / "app/main.py").write_text(MAIN + "# a comment\n", encoding="utf-8")
+    served: list[str] = []
+    assert reads.during(lambda: served.append(_render(root))) == ["app/main.py"]
+    assert served == [_cold(root)]
+    assert reads.during(lambda: _render(root)) == []  # its new stat is recorded
+    (root / "app/llm.py").write_text("\n" + LLM, encoding="utf-8")  # facts move
+    summarized: list[str] = []
+    original = advisor.runner._summarize
+
+    def counting(rel: str, *args: Any) -> object:
+        summarized.append(rel)
+        return original(rel, *args)
+
+    found: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(advisor.runner, "_summarize", counting)
+        assert conclusions.after(lambda: found.append(_render(root))) == 1
+    assert summarized == ["app/llm.py"]  # compared, then used by the normal path: once
+    assert found == [_cold(root)]
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(
+    root: Path, conclusions: Conclusions, reads: Reads
+) -> None:
+    """The size and the modification time stay, but the change time cannot be set back."""
+    _render(root)
+    main = root / "app/main.py"
+    before = main.stat()
+    main.write_text(MAIN.replace("/events", "/eventz"), encoding="utf-8")
+    os.utime(main, ns=(before.st_atime_ns, before.st_mtime_ns))  # the change time moves still
+    found: list[str] = []
+    assert conclusions.after(lambda: found.append(_render(root))) == 1
+    assert found == [_cold(root)]
+    assert "/eventz" in found[0]
+
+
+def test_files_modified_just_before_a_run_are_read_by_the_next(
+    root: Path, conclusions: Conclusions
+) -> None:
+    """Their `stat` could stay the same through another edit within the file system's time
+    resolution, so it vouches for nothing (`snapshot.RACY_NS`, as git's racy-clean check)."""
+    recorded = Reads(pytest.MonkeyPatch())
+    _render(root)
+    assert len(recorded.during(lambda: _render(root))) == 5
+    assert conclusions.after(lambda: _render(root)) == 0
