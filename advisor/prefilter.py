@@ -222,10 +222,9 @@ def polling_triggers() -> Triggers:
 def middleware_triggers() -> Triggers:
     """Compression middleware, and code that sets `Content-Encoding` on responses it did not
     build (a project middleware that keeps event streams from being compressed)."""
-    from advisor.facts.python.middleware import CONTENT_ENCODING, MIDDLEWARE_WRAPPERS
-
     return library(
-        dotted(tables.compression_middleware(), MIDDLEWARE_WRAPPERS), any_case=[CONTENT_ENCODING]
+        dotted(tables.compression_middleware(), tables.MIDDLEWARE_WRAPPERS),
+        any_case=[tables.CONTENT_ENCODING],
     )
 
 

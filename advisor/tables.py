@@ -592,6 +592,16 @@ def _version(raw: str | None) -> Version | None:
     return parsed
 
 
+MIDDLEWARE_WRAPPERS = frozenset(
+    {"starlette.middleware.Middleware", "fastapi.middleware.Middleware"}
+)
+"""`Middleware(GZipMiddleware, ...)` in an app's `middleware=[...]`: the class it wraps is the
+middleware installed."""
+
+CONTENT_ENCODING = "content-encoding"
+"""The header a content-encoding hook sets (any case); the pre-filter looks for it too."""
+
+
 @functools.cache
 def compression_middleware() -> dict[str, CompressionMiddleware]:
     """Compression middleware by every qualified name (or Django dotted path) it has."""

@@ -42,15 +42,14 @@ from advisor.facts.python.values import (
 from advisor.facts.python.walk import Context
 from advisor.model import ContentEncodingHook, Middleware
 from advisor.tables import (
+    CONTENT_ENCODING,
+    MIDDLEWARE_WRAPPERS,
     CompressionMiddleware,
     compression_middleware,
     frameworks,
     response_classes,
 )
 
-MIDDLEWARE_WRAPPERS = frozenset(
-    {"starlette.middleware.Middleware", "fastapi.middleware.Middleware"}
-)
 _DJANGO_SETTINGS = frozenset({"MIDDLEWARE", "MIDDLEWARE_CLASSES"})
 _LIST_ADDERS = frozenset({"append", "insert", "extend"})
 _CONFIG_LOADERS = frozenset(
@@ -297,10 +296,6 @@ def _encoding_hook_call(node: ast.Call, context: Context) -> None:
         and _is_content_encoding(node.args[0], context)
     ):
         _encoding_hook(func.value, node, node.args[1] if len(node.args) > 1 else None, context)
-
-
-CONTENT_ENCODING = "content-encoding"
-"""The header a content-encoding hook sets (any case); the pre-filter looks for it too."""
 
 
 def _is_content_encoding(key: ast.expr, context: Context) -> bool:
