@@ -510,8 +510,9 @@ class _Runner:
 
     def save(self, files: Sequence[_File], keep: frozenset[str] | None = None) -> None:
         """Files with a summary get an entry each; the others (most files of most projects:
-        the pre-filter skipped them) share one, the scan pack, rewritten when it changes:
-        creating a file costs about a millisecond here, more than scanning one. The pack keeps
+        the pre-filter skipped them, or they are data files with nothing to say) share one,
+        the scan pack, rewritten when it changes: creating a file costs about a millisecond
+        here, more than scanning one. The pack keeps
         the entries of `files`, or of `keep` (every key of the run) when `files` are only
         the changed ones."""
         if self.cache is None:
@@ -527,7 +528,7 @@ class _Runner:
             dirty = item.cached.pop("dirty", False)
             if item.scan is not None:
                 item.cached["scan"] = item.scan
-            if "summary" not in item.cached:
+            if "summary" not in item.cached or _empty(item.cached["summary"]):
                 if dirty or item.key not in pack:
                     pack[item.key] = dict(item.cached)
                     changed = True
@@ -547,6 +548,12 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+
+
+def _empty(summary: FileSummary | None) -> bool:
+    """A summary with nothing in it (a data file that is not a spec, a manifest without the
+    packages the advisor knows): kept in the scan pack, like the scans of skipped files."""
+    return summary is None or summary == FileSummary(summary.path, summary.language, ())
 
 
 def _pack_key() -> str:

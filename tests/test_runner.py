@@ -89,8 +89,10 @@ def test_no_cache_leaves_no_folder(project: Project) -> None:
 
 
 def test_skipped_files_share_one_cache_entry(project: Project) -> None:
-    """Files the pre-filter skips keep their scans in one entry, not one file each."""
+    """Files the pre-filter skips keep their scans in one entry, not one file each, and so do
+    data files with nothing to say."""
     files: dict[str, str | bytes] = {f"lib/m{i}.py": f"X = {i}\n" for i in range(40)}
+    files.update({f"config/c{i}.json": f'{{"size": {i}}}' for i in range(20)})
     files["app.py"] = "import openai\n\nclient = openai.OpenAI()\n"
     root = project(files)
     assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
