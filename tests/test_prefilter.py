@@ -249,6 +249,14 @@ _LABEL = (
 )
 
 
+def _script(module: str, name: str) -> str:
+    """A script that calls `name` from `module` once per word of a file."""
+    return (
+        f"from {module} import {name}\n\nif __name__ == '__main__':\n"
+        f"    for q in open('qs').read().split():\n        {name}(q)\n"
+    )
+
+
 def test_importers_of_a_module_that_leads_to_no_fact_are_not_analysed(project: Project) -> None:
     # models.py imports llm.py (a fact) but calls nothing that leads there: its importers
     # cannot reach a fact through it, so report.py is never parsed.
@@ -275,10 +283,7 @@ def test_a_client_imported_from_another_module_leads_its_callers_on(project: Pro
                 "from app.clients import client\n\n\ndef ask(q):\n"
                 '    return client.chat.completions.create(model="m", messages=[])\n'
             ),
-            "scripts/run.py": (
-                "from app.ask import ask\n\nif __name__ == '__main__':\n"
-                "    for q in open('qs').read().split():\n        ask(q)\n"
-            ),
+            "scripts/run.py": _script("app.ask", "ask"),
         }
     )
     assert _agree(root) == {"app/clients.py", "app/ask.py", "scripts/run.py"}
@@ -293,10 +298,7 @@ def test_a_module_that_makes_a_leading_name_ambiguous_is_analysed(project: Proje
         {
             "app/llm.py": _LABEL,
             "tools/llm.py": "def label(text):\n    return text\n",
-            "scripts/run.py": (
-                "from llm import label\n\nif __name__ == '__main__':\n"
-                "    for q in open('qs').read().split():\n        label(q)\n"
-            ),
+            "scripts/run.py": _script("llm", "label"),
             "tools/other.py": "def label(text):\n    return text\n",
         }
     )
