@@ -63,8 +63,8 @@ class Triggers:
     string naming something in them, is needed. `words`: text that triggers wherever it
     appears; `any_case`: the same, in any letter case (header names).
 
-    The qualified names the detector looks up, for a module inside a library's own package
-    (whose own definitions and relative imports are named in the library): `names` count as
+    The qualified names the detector looks up, which what a file's imports bind is matched
+    against (and, inside a library's own package, the module's own name): `names` count as
     themselves, as what leads to them (`openai.lib.azure` to `openai.lib.azure.AzureOpenAI`)
     and as what extends them (an attribute of a class); `leading`, only as themselves and what
     leads to them (an SDK module used as a client); `under`, with everything below them (an
@@ -337,8 +337,8 @@ def _looked_up_names() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _may_be_looked_up(name: str) -> bool:
-    """Whether `name` (a module inside a library's own package, or what one of its imports
-    binds), or an attribute of it, may be a name a detector looks up (`Triggers`). The
+    """Whether `name` (what one of a file's imports binds, or a module inside a library's own
+    package), or an attribute of it, may be a name a detector looks up (`Triggers`). Such a
     module's own definitions are named after it, and its relative imports after the library:
     `from .. import OpenAI` in openai/lib binds `openai.OpenAI`, a client class, while
     `from .._models import BaseModel` binds nothing any detector knows."""
