@@ -126,9 +126,7 @@ def summarize_sources(
         else None
     )
     if keys is not None and last is not None:
-        if _same_files(files, last) and _facts_unchanged(
-            [f for f in files if f.key != last.keys[f.source.rel]], last, runner, read
-        ):
+        if _same_files(files, last) and _facts_unchanged(files, last, runner, read):
             runner.save(files)
             if progress is not None:
                 progress(len(sources), len(sources))
@@ -251,8 +249,7 @@ def _served_by_stat(
         if isinstance(loaded, FileSummary) or loaded.key is None:
             return None, items  # unreadable now: a failure to report
         items[source.rel] = loaded
-    different = [f for f in items.values() if f.key != last.keys[f.source.rel]]
-    if not _facts_unchanged(different, last, runner, read):
+    if not _facts_unchanged(list(items.values()), last, runner, read):
         return None, items
     for rel, item in items.items():
         assert item.key is not None
@@ -268,14 +265,16 @@ def _same_files(files: Sequence[_File], last: snapshot.Snapshot) -> bool:
 
 
 def _facts_unchanged(
-    changed: Sequence[_File],
+    files: Sequence[_File],
     last: snapshot.Snapshot,
     runner: _Runner,
     read: Callable[[str], bytes | None],
 ) -> bool:
     """Whether the per-file stage would give the cross-file stage what it gave `last`'s run,
-    given the files whose bytes changed since (same files otherwise): for each, the same scan
-    and (where that run analysed it) the same summary. Their new results are kept in them."""
+    given `files` read now (all of the run's files are `last`'s): for each whose bytes changed,
+    the same scan and (where that run analysed it) the same summary. Their new results are
+    kept in them."""
+    changed = [f for f in files if f.key != last.keys[f.source.rel]]
     if len(changed) > snapshot.MAX_CHANGED:
         return False
     for item in changed:
@@ -512,9 +511,8 @@ class _Runner:
         """Files with a summary get an entry each; the others (most files of most projects:
         the pre-filter skipped them, or they are data files with nothing to say) share one,
         the scan pack, rewritten when it changes: creating a file costs about a millisecond
-        here, more than scanning one. The pack keeps
-        the entries of `files`, or of `keep` (every key of the run) when `files` are only
-        the changed ones."""
+        here, more than scanning one. The pack keeps the entries of `files`, or of `keep`
+        (every key of the run) when `files` are only the changed ones."""
         if self.cache is None:
             return
         current = keep if keep is not None else {item.key for item in files if item.key}
