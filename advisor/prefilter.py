@@ -490,59 +490,75 @@ class Leads:
 
 
 def _forms(symbol: str, module: str) -> Iterator[str]:
-    """The names that resolve to `symbol` of `module`: its module's every dotted suffix, then
-    the qualified name (what `ProjectIndex.canonical` matches)."""
-    rest = symbol[len(module) :]
-    parts = module.split(".")
-    for start in range(len(parts)):
-        yield ".".join(parts[start:]) + rest
+    """The names that resolve to `symbol` of `module`: itself, and what `ProjectIndex.canonical`
+    matches besides (imported here, when rounds run: the project stage follows anyway)."""
+    from advisor.project.symbols import shorter_names
+
+    yield symbol
+    yield from shorter_names(symbol, module)
 
 
-def leads(summaries: Iterable[FileSummary]) -> Leads:
-    paths: set[str] = set()
-    module_of: dict[str, str] = {}
-    path_of: dict[str, str] = {}
-    callers: dict[str, list[str]] = defaultdict(list)
-    found: list[str] = []
-    names: set[str] = set()
-    for summary in summaries:
+class LeadFinder:
+    """`Leads` of the files analysed so far. Each round adds its summaries once; what they
+    hold (who calls what, where facts are) is gathered then, not again every round."""
+
+    def __init__(self) -> None:
+        self._paths: set[str] = set()
+        self._module_of: dict[str, str] = {}
+        self._path_of: dict[str, str] = {}
+        self._callers: dict[str, list[str]] = defaultdict(list)
+        self._facts: list[str] = []
+        """Symbols with a fact (or a pending one) seen in them."""
+        self._exported: set[str] = set()
+
+    def add(self, summaries: Iterable[FileSummary | None]) -> None:
+        for summary in summaries:
+            if summary is not None:
+                self._add(summary)
+
+    def _add(self, summary: FileSummary) -> None:
         facts = [f for f in summary.facts if not isinstance(f, ParseFailure)]
         info = summary.module
         if info is None:
             if facts:
-                paths.add(summary.path)
-            continue
-        module = info.module
-        module_of[module] = module
-        path_of[module] = summary.path
+                self._paths.add(summary.path)
+            return
+        module, path = info.module, summary.path
+        self._module_of[module] = module
+        self._path_of[module] = path
         for function in info.functions:
-            module_of[function.symbol] = module
-            path_of[function.symbol] = summary.path
+            self._module_of[function.symbol] = module
+            self._path_of[function.symbol] = path
         for edge in info.edges:
-            callers[edge.callee].append(edge.caller)
-            module_of.setdefault(edge.caller, module)
-            path_of.setdefault(edge.caller, summary.path)
+            self._callers[edge.callee].append(edge.caller)
+            self._module_of.setdefault(edge.caller, module)
+            self._path_of.setdefault(edge.caller, path)
         if info.exports or info.mounts:
-            paths.add(summary.path)
+            self._paths.add(path)
         for export in info.exports:
-            names.update(_forms(export.symbol, module))
+            self._exported.update(_forms(export.symbol, module))
         for fact in (*facts, *(c for p in info.pending for c in p.candidates)):
             qualname = fact.evidence.function
             symbol = f"{module}.{qualname}" if qualname else module
-            module_of.setdefault(symbol, module)
-            path_of.setdefault(symbol, summary.path)
-            found.append(symbol)
-    seen = set(found)
-    while found:
-        symbol = found.pop()
-        paths.add(path_of[symbol])
-        for name in _forms(symbol, module_of[symbol]):
-            names.add(name)
-            for caller in callers.get(name, ()):
-                if caller not in seen:
-                    seen.add(caller)
-                    found.append(caller)
-    return Leads(frozenset(paths), frozenset(names))
+            self._module_of.setdefault(symbol, module)
+            self._path_of.setdefault(symbol, path)
+            self._facts.append(symbol)
+
+    def leads(self) -> Leads:
+        paths = set(self._paths)
+        names = set(self._exported)
+        found = list(self._facts)
+        seen = set(found)
+        while found:
+            symbol = found.pop()
+            paths.add(self._path_of[symbol])
+            for name in _forms(symbol, self._module_of[symbol]):
+                names.add(name)
+                for caller in self._callers.get(name, ()):
+                    if caller not in seen:
+                        seen.add(caller)
+                        found.append(caller)
+        return Leads(frozenset(paths), frozenset(names))
 
 
 def looked_up(summaries: Iterable[FileSummary], known: Leads) -> set[str]:
@@ -616,12 +632,16 @@ def analyse_in_rounds(
     triggered = [p for p, (_, found) in scans.items() if found.triggered]
     done = dict(run(sorted({*first, *triggered})))
     index = ImportIndex(scans)
+    finder = LeadFinder()
+    finder.add(done.values())
     while True:
-        known = leads(s for s in done.values() if s is not None)
+        known = finder.leads()
         wanted = index.importers(known.paths) - done.keys()
         if not wanted:
             break
-        done.update(run(sorted(wanted)))
+        added = run(sorted(wanted))
+        done.update(added)
+        finder.add(added.values())
     names = looked_up((s for s in done.values() if s is not None), known)
     rest = {path: module for path, (module, _) in scans.items() if path not in done}
     done.update(run(sorted(colliding(rest, names))))

@@ -56,10 +56,7 @@ class ProjectIndex:
                 self._index(info.module, export.symbol)
 
     def _index(self, module: str, symbol: str) -> None:
-        rest = symbol[len(module) :]
-        parts = module.split(".")
-        for start in range(1, len(parts)):
-            key = ".".join(parts[start:]) + rest
+        for key in shorter_names(symbol, module):
             if key in self._by_suffix and self._by_suffix[key] != symbol:
                 self._by_suffix[key] = None  # two modules end the same way: ambiguous
             else:
@@ -99,6 +96,16 @@ class ProjectIndex:
     def export(self, symbol: str) -> Export | None:
         found = self.canonical(symbol)
         return self._exports.get(found) if found else None
+
+
+def shorter_names(symbol: str, module: str) -> Iterator[str]:
+    """`symbol` of `module` named from a shorter suffix of the module's name (`llm.ask` for
+    `app.llm.ask`), as another module may import it: what `canonical` matches besides the
+    symbol itself."""
+    rest = symbol[len(module) :]
+    parts = module.split(".")
+    for start in range(1, len(parts)):
+        yield ".".join(parts[start:]) + rest
 
 
 def resolve_pending(summary: FileSummary, index: ProjectIndex) -> list[Fact]:
