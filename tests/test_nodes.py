@@ -1,20 +1,31 @@
 """`child_nodes` lists what `ast.iter_child_nodes` yields, contexts and operators aside, without
 checking the type of each value: proven here on every node of the standard library and on a
-module that holds the fields with plain values or holes."""
+module that holds the fields with plain values or holes. `statements_without_scopes`, which
+enters no expression, finds the statements that `walk_without_scopes` finds."""
 
 from __future__ import annotations
 
 import ast
 import sysconfig
+from collections.abc import Iterable
 from pathlib import Path
 
 from advisor.facts.python.nodes import child_nodes, walk
+from advisor.facts.python.values import statements_without_scopes, walk_without_scopes
 
 _NEVER_VISITED = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
 
 _ODD_FIELDS = """
 def f(a, *, b, c=1, **k):
     global g
+    try:
+        return 1
+    except* ValueError:
+        class Inner:
+            def method(self): return 2
+    finally:
+        while a:
+            with b: return 3
     x = {**a, "k": 1}
     def inner():
         nonlocal x
@@ -36,8 +47,19 @@ def _check(tree: ast.AST) -> int:
     count = 0
     for node in ast.walk(tree):
         assert child_nodes(node) == _expected(node), ast.dump(node)[:200]
+        if isinstance(node, _DEFINITIONS):
+            assert _statement_ids(statements_without_scopes(node)) == _statement_ids(
+                walk_without_scopes(node)
+            ), ast.dump(node)[:200]
         count += 1
     return count
+
+
+_DEFINITIONS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _statement_ids(nodes: Iterable[ast.AST]) -> list[int]:
+    return sorted(id(node) for node in nodes if isinstance(node, ast.stmt))
 
 
 def test_odd_fields() -> None:

@@ -15,8 +15,12 @@ Branch = tuple[str, ...]
 _MAX_STEPS = 200
 
 
-def branch_of(node: ast.AST, parents: dict[int, ast.AST]) -> Branch:
-    """The arms around `node` up to its function (parents of the function's own code)."""
+def branch_of(
+    node: ast.AST, parents: dict[int, ast.AST], stop: tuple[type[ast.AST], ...] = ()
+) -> Branch:
+    """The arms around `node` up to its function: `parents` holds the parents of the
+    function's own code (`Scope.parents`), or of more than that, and then `stop` names the
+    node types where the function's code ends (definitions, lambdas: `SCOPE_ROOTS`)."""
     arms: list[str] = []
     child = node
     parent = parents.get(id(node))
@@ -26,8 +30,14 @@ def branch_of(node: ast.AST, parents: dict[int, ast.AST]) -> Branch:
         arm = _arm(parent, child)
         if arm is not None:
             arms.append(arm)
+        if stop and isinstance(parent, stop):
+            break
         child, parent = parent, parents.get(id(parent))
     return tuple(reversed(arms))
+
+
+SCOPE_ROOTS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+"""Where a scope's own code ends, going up: nodes that start a scope."""
 
 
 def _arm(statement: ast.AST, child: ast.AST) -> str | None:

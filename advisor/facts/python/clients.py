@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass
 
 from advisor.facts.python.scopes import Binding, Scope
-from advisor.facts.python.values import MAX_DEPTH, qualified_name, walk_without_scopes
+from advisor.facts.python.values import MAX_DEPTH, qualified_name, statements_without_scopes
 from advisor.tables import Sdk, client_classes, client_factories, sdk_modules
 
 
@@ -164,7 +164,7 @@ def _factory_result(
     inner = scope.child(function)
     returned = [
         instance_class(node.value, inner, depth + 1)
-        for node in walk_without_scopes(function)
+        for node in statements_without_scopes(function)
         if isinstance(node, ast.Return) and node.value is not None
     ]
     if returned and all(r is not None and r == returned[0] for r in returned):
@@ -232,7 +232,7 @@ def _class_attributes(cls: ast.ClassDef, class_scope: Scope) -> Assigned:
                     add(target.id, None, stmt.value, class_scope)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             method = class_scope.child(stmt)
-            for node in walk_without_scopes(stmt):
+            for node in statements_without_scopes(stmt):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         if _is_self_attribute(target):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import functools
 
-from advisor.facts.python.branches import branch_of
 from advisor.facts.python.clients import infer_client, instance_class
 from advisor.facts.python.loops import repetition
 from advisor.facts.python.scopes import Binding, Scope
@@ -222,7 +221,7 @@ def _edge(
     caller: str, callee: str, node: ast.Call, loops: tuple[Loop, ...], context: Context
 ) -> Edge:
     repeated = repetition(loops, context.scope, node)
-    branch = branch_of(node, context.scope.parents)
+    branch = context.branch(node)
     if repeated.loop is None or repeated.loop == "while":
         return Edge(caller, callee, node.lineno, branch=branch)
     return Edge(

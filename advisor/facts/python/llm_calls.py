@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from advisor.facts.python.branches import branch_of
 from advisor.facts.python.clients import ClientRef, infer_client
 from advisor.facts.python.loops import repetition
 from advisor.facts.python.scopes import Scope
@@ -151,7 +150,7 @@ def build_call(
         loop_carried=repeated.carried,
         polled=repeated.polled,
         in_loop=bool(context.loops),
-        branch=branch_of(node, scope.parents),
+        branch=context.branch(node),
     )
 
 

@@ -10,7 +10,8 @@ detectors then report nothing rather than guess.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,13 +45,13 @@ class Scope:
         module: str = "",
         package: str | None = None,
         *,
-        walrus: bool = True,
+        walrus: Sequence[int] | None = None,
     ) -> None:
-        """`walrus`: whether the module may hold an assignment expression (`:=`); when its text
-        shows none, statements are not searched for one."""
+        """`walrus`: the lines of the module where an assignment expression (`:=`) may be, in
+        order (None: anywhere); a statement that spans none of them is not searched for one."""
         self.node = node
         self.parent = parent
-        self.walrus: bool = walrus if parent is None else parent.walrus
+        self.walrus: Sequence[int] | None = walrus if parent is None else parent.walrus
         self.memo: dict[object, object] = {} if parent is None else parent.memo
         """Answers computed once per module (scopes of nested definitions, factory results),
         shared by every scope of the module: resolution asks the same questions many times."""
@@ -288,7 +289,7 @@ class _Collector:
                 self.opaque(target)
         # Walrus targets bind in the enclosing function; they are rare in the code we read and
         # are treated as unknown by making the name ambiguous.
-        if self.scope.walrus and not isinstance(
+        if _may_hold_walrus(stmt, self.scope.walrus) and not isinstance(
             stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
         ):
             for part in _expressions(stmt):
@@ -304,6 +305,31 @@ class _Collector:
         up = stmt.level - 1
         parents = package[: len(package) - up] if len(package) >= up else []
         return ".".join(p for p in [*parents, module] if p)
+
+
+def _may_hold_walrus(stmt: ast.stmt, lines: Sequence[int] | None) -> bool:
+    if lines is None:
+        return True
+    first = bisect.bisect_left(lines, stmt.lineno)
+    return first < len(lines) and lines[first] <= (stmt.end_lineno or stmt.lineno)
+
+
+def walrus_lines(text: str) -> tuple[int, ...] | None:
+    """The lines (1-based, in order) where `:=` appears in the text, in code or not: every
+    assignment expression's operator is on one of them. None where a lone carriage return
+    (which ends a line for the parser) makes counting line feeds wrong."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    lines: list[int] = []
+    line, searched = 1, 0
+    position = text.find(":=")
+    while position >= 0:
+        line += text.count("\n", searched, position)
+        searched = position
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        position = text.find(":=", position + 2)
+    return tuple(lines)
 
 
 def _expressions(stmt: ast.stmt) -> Iterator[ast.AST]:

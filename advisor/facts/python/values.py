@@ -295,6 +295,49 @@ def attribute_chain(expr: ast.expr) -> tuple[ast.expr, list[str]]:
     return expr, names
 
 
+def statements_without_scopes(node: ast.AST) -> Iterator[ast.stmt]:
+    """The statements in `node`'s blocks, at any depth, not descending into nested functions
+    or classes (they are yielded, their bodies are not): what `walk_without_scopes` yields that
+    is a statement, found without entering a single expression (statements sit only in blocks,
+    and most nodes of a function are in its expressions)."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        current = stack.pop()
+        for name in _BLOCK_FIELDS.get(current.__class__, ()):
+            for child in getattr(current, name):
+                if isinstance(child, ast.stmt):
+                    yield child
+                    if not isinstance(child, _NESTED_DEFINITIONS):
+                        stack.append(child)
+                else:  # an except handler or a match case: a block of its own
+                    stack.append(child)
+
+
+_NESTED_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BLOCK_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    node_type: tuple(f for f in ("body", "handlers", "orelse", "finalbody", "cases") if f in fields)
+    for node_type in (
+        ast.Module,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+        ast.If,
+        ast.With,
+        ast.AsyncWith,
+        ast.Try,
+        ast.TryStar,
+        ast.Match,
+        ast.ExceptHandler,
+        ast.match_case,
+    )
+    for fields in [node_type._fields]
+}
+"""The fields of each node type that hold statements, or handlers and cases that do."""
+
+
 def walk_without_scopes(node: ast.AST) -> Iterator[ast.AST]:
     """Nodes under `node`, not descending into nested functions, lambdas or classes."""
     stack = child_nodes(node)

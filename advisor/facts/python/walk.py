@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from advisor.facts.python.branches import SCOPE_ROOTS, Branch, branch_of
 from advisor.facts.python.nodes import child_nodes, fields_of, walk
-from advisor.facts.python.scopes import Scope
+from advisor.facts.python.scopes import Scope, walrus_lines
 from advisor.model import (
     Edge,
     Entry,
@@ -101,6 +102,14 @@ class Context:
     main_guard: bool = False
     """Inside `if __name__ == "__main__":`."""
     facts: list[Fact] = field(default_factory=list)
+    parents: dict[int, ast.AST] = field(default_factory=dict)
+    """The parent of every node the walk has entered so far, whichever scope it is in: all
+    the ancestors of the node being looked at, without a second walk of its scope
+    (`Scope.parents`, which also holds the nodes not reached yet, costs one)."""
+
+    def branch(self, node: ast.AST) -> Branch:
+        """`branch_of` the node being looked at (or any node the walk has entered)."""
+        return branch_of(node, self.parents, SCOPE_ROOTS)
 
     @property
     def caller(self) -> str:
@@ -248,9 +257,12 @@ def run_detectors(
         raise TypeError("a detector subscribes to contexts or operators, which are not walked")
     leaves = tuple(t for t in _LEAVES if not any(issubclass(d, t) for d in dispatch))
     package = module if path.endswith("__init__.py") else None
-    module_scope = Scope(source.tree, None, module, package=package, walrus=":=" in source.text)
+    module_scope = Scope(
+        source.tree, None, module, package=package, walrus=walrus_lines(source.text)
+    )
     context = Context(path, source, module_scope, ModuleBuilder(module))
     stack: list[_Frame] = [_Frame(source.tree, module_scope, (), (), False)]
+    parents = context.parents
     while stack:
         frame = stack.pop()
         node = frame.node
@@ -258,7 +270,10 @@ def run_detectors(
         context.loops, context.main_guard = frame.loops, frame.main_guard
         for handler in dispatch.get(type(node), ()):
             handler(node, context)
-        stack.extend(reversed(_children(frame, source, leaves)))
+        children = _children(frame, source, leaves)
+        for child in children:
+            parents[id(child.node)] = node
+        stack.extend(reversed(children))
     for detector in detectors:
         finish = getattr(detector, "finish", None)
         if finish is not None:
