@@ -227,11 +227,11 @@ def is_main_guard(node: ast.AST) -> bool:
     return len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) and bool(names and mains)
 
 
-class _Frame(NamedTuple):
-    """A node still to visit, with the context it is visited in (a named tuple: one per node
-    of the module, so it must be cheap to make)."""
+class _State(NamedTuple):
+    """The context a node is visited in. The children of most nodes share their parent's
+    (one object for all of them); only definitions, loops, comprehensions, fan-out calls and
+    the main guard make a new one."""
 
-    node: ast.AST
     scope: Scope
     signatures: tuple[tuple[int, int], ...]
     loops: tuple[Loop, ...]
@@ -261,18 +261,19 @@ def run_detectors(
         source.tree, None, module, package=package, walrus=walrus_lines(source.text)
     )
     context = Context(path, source, module_scope, ModuleBuilder(module))
-    stack: list[_Frame] = [_Frame(source.tree, module_scope, (), (), False)]
+    stack: list[tuple[ast.AST, _State]] = [(source.tree, _State(module_scope, (), (), False))]
     parents = context.parents
+    current: _State | None = None
     while stack:
-        frame = stack.pop()
-        node = frame.node
-        context.scope, context.signatures = frame.scope, frame.signatures
-        context.loops, context.main_guard = frame.loops, frame.main_guard
-        for handler in dispatch.get(type(node), ()):
+        node, state = stack.pop()
+        if state is not current:
+            current = state
+            context.scope, context.signatures, context.loops, context.main_guard = state
+        for handler in dispatch.get(node.__class__, ()):
             handler(node, context)
-        children = _children(frame, source, leaves)
-        for child in children:
-            parents[id(child.node)] = node
+        children = _children(node, state, source, leaves)
+        for child, _ in children:
+            parents[id(child)] = node
         stack.extend(reversed(children))
     for detector in detectors:
         finish = getattr(detector, "finish", None)
@@ -282,12 +283,21 @@ def run_detectors(
 
 
 def _children(
-    frame: _Frame, source: PythonSource, leaves: tuple[type[ast.AST], ...] = ()
-) -> list[_Frame]:
-    node, scope, signatures, loops, main = frame
-    children: list[_Frame]
-    if isinstance(node, _SCOPE_NODES):
-        inner = scope.child(node)
+    node: ast.AST, state: _State, source: PythonSource, leaves: tuple[type[ast.AST], ...] = ()
+) -> list[tuple[ast.AST, _State]]:
+    """The nodes to visit below `node` (not the dead ones), each with its context. A node's
+    type is looked up once (this runs for every node of every module analysed)."""
+    found = child_nodes(node, leaves)
+    if node.__class__ in _BLOCK_TYPES:
+        dead = unreachable(node)
+        if dead:
+            found = [child for child in found if id(child) not in dead]
+    special = _SPECIAL.get(node.__class__)
+    if special is None:
+        return [(child, state) for child in found]
+    scope, signatures, loops, main = state
+    if special == "scope":
+        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
         inner_signatures = signatures
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             inner_signatures = (signature_span(node, source), *signatures)
@@ -296,47 +306,48 @@ def _children(
         # A lambda runs where it is used, typically right there (`executor.map(lambda r: ...)`),
         # so its body keeps the loops around it; a function's body starts afresh.
         is_lambda = isinstance(node, ast.Lambda)
-        inner_loops = loops if is_lambda else ()
-        children = [
-            _Frame(child, inner, inner_signatures, inner_loops, main and is_lambda)
-            if id(child) in body_ids
-            else _Frame(child, scope, signatures, loops, main)  # decorators, defaults, bases
-            for child in child_nodes(node, leaves)
-        ]
-    elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
-        loop = Loop(
-            node, "while" if isinstance(node, ast.While) else "for", getattr(node, "iter", None)
+        inner = _State(
+            scope.child(node), inner_signatures, loops if is_lambda else (), main and is_lambda
+        )
+        # decorators, defaults and bases run in the scope around the definition
+        return [(child, inner if id(child) in body_ids else state) for child in found]
+    if special == "loop":
+        assert isinstance(node, ast.For | ast.AsyncFor | ast.While)
+        kind = "while" if isinstance(node, ast.While) else "for"
+        looped = _State(
+            scope, signatures, (*loops, Loop(node, kind, getattr(node, "iter", None))), main
         )
         inside = {id(child) for child in node.body}
         if isinstance(node, ast.While):  # the condition runs on every turn, like the body
             inside.add(id(node.test))
-        children = [
-            _Frame(child, scope, signatures, (*loops, loop) if id(child) in inside else loops, main)
-            for child in child_nodes(node, leaves)
-        ]
-    elif isinstance(node, _COMPREHENSIONS):
+        return [(child, looped if id(child) in inside else state) for child in found]
+    if special == "comprehension":
+        assert isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp)
         loop = Loop(node, "comprehension", node.generators[0].iter)
-        children = [
-            _Frame(child, scope, signatures, (*loops, loop), main)
-            for child in child_nodes(node, leaves)
-        ]
-    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Lambda):
-        fan_out = fan_out_loop(node, scope)
-        looped = (*loops, fan_out) if fan_out is not None else loops
-        children = [
-            _Frame(child, scope, signatures, looped if child is node.args[0] else loops, main)
-            for child in child_nodes(node, leaves)
-        ]
-    else:
-        guarded: set[int] = set()
-        if isinstance(node, ast.If) and scope.parent is None and is_main_guard(node):
-            guarded = {id(child) for child in node.body}
-        children = [
-            _Frame(child, scope, signatures, loops, main or id(child) in guarded)
-            for child in child_nodes(node, leaves)
-        ]
-    if isinstance(node, _BLOCKS):
-        dead = unreachable(node)
-        if dead:
-            children = [child for child in children if id(child.node) not in dead]
-    return children
+        looped = _State(scope, signatures, (*loops, loop), main)
+        return [(child, looped) for child in found]
+    if special == "call":
+        assert isinstance(node, ast.Call)
+        if node.args and isinstance(node.args[0], ast.Lambda):
+            fan_out = fan_out_loop(node, scope)
+            if fan_out is not None:
+                looped = _State(scope, signatures, (*loops, fan_out), main)
+                return [(child, looped if child is node.args[0] else state) for child in found]
+        return [(child, state) for child in found]
+    assert isinstance(node, ast.If)
+    if scope.parent is None and not main and is_main_guard(node):
+        guarded = _State(scope, signatures, loops, True)
+        body_ids = {id(child) for child in node.body}
+        return [(child, guarded if id(child) in body_ids else state) for child in found]
+    return [(child, state) for child in found]
+
+
+_BLOCK_TYPES = frozenset(_BLOCKS)
+_SPECIAL: dict[type[ast.AST], str] = {
+    **dict.fromkeys(_SCOPE_NODES, "scope"),
+    **dict.fromkeys((ast.For, ast.AsyncFor, ast.While), "loop"),
+    **dict.fromkeys(_COMPREHENSIONS, "comprehension"),
+    ast.Call: "call",
+    ast.If: "if",
+}
+"""Node types whose children may be visited in another context than their own."""
