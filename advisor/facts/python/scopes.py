@@ -56,6 +56,9 @@ class Scope:
         """Answers computed once per module (scopes of nested definitions, factory results),
         shared by every scope of the module: resolution asks the same questions many times."""
         self.module: str = module if parent is None else parent.module
+        self._lookups: dict[str, list[Binding]] = {}
+        """`lookup`'s answers: a scope's bindings never change once collected, and the same
+        few names (`self`, the module's imports) are asked about at nearly every call."""
         if parent is not None:
             self.package: str = parent.package
         else:  # the package relative imports start from: a module's parent, or itself if __init__
@@ -134,6 +137,12 @@ class Scope:
 
     def lookup(self, name: str) -> list[Binding]:
         """The bindings `name` refers to from this scope (local, enclosing functions, module)."""
+        found = self._lookups.get(name)
+        if found is None:
+            found = self._lookups[name] = self._lookup(name)
+        return found
+
+    def _lookup(self, name: str) -> list[Binding]:
         scope: Scope | None = self
         first = True
         while scope is not None:
