@@ -183,7 +183,7 @@ def analyze_sources(
     with the pre-filter on, as a run on disk has it."""
     from advisor.facts import module_name, summarize
     from advisor.facts.spec.documents import memory_reader
-    from advisor.prefilter import analyse_in_rounds, scan
+    from advisor.prefilter import Synchronous, analyse, scan
 
     catalog = catalog or catalog_for(settings)
     reader = memory_reader(dict(sources))
@@ -203,7 +203,7 @@ def analyze_sources(
             module = module_name(path)
             package = module if path.endswith("__init__.py") else None
             scans[path] = (module, scan(module, sources[path], package=package))
-        found.update(analyse_in_rounds(scans, run))
+        found.update(analyse(scans, Synchronous(run)))
         for path in python:
             if path not in found and isinstance(decode_python(sources[path]), TextFailure):
                 found.update(run([path]))  # undecodable bytes are reported in any file

@@ -19,14 +19,16 @@ advisor/data, so a new table entry moves the filter with it), and a file is anal
    or an app, or mounts routers, or whose functions call (by a name that could resolve there)
    a function that leads to one, as far as the files analysed so far show. The call graph
    crosses modules through imports: a script that calls a helper that calls the model is where
-   that call's `reach` comes from. This is repeated, one ring of importers at a time, until
-   no file is added; a module that imports one that leads nowhere adds no call path to a
-   fact, and neither do its importers;
+   that call's `reach` comes from. The importers of a module are added as soon as its
+   summary (or a later one) shows that it leads to a fact, until no file is added; a module
+   that imports one that leads nowhere adds no call path to a fact, and neither do its
+   importers;
 3. its functions could answer a name that an analysed file looks up (`utils.ask` is resolved by
    module suffix, and a second module that defines `ask` in a `utils` makes it ambiguous): this
-   is checked after the other rounds, from the names looked up there. A call whose name leads
-   to no fact is left out of that check: whichever function it turns out to name, that
-   function reaches no fact (else the file defining it would have been analysed in round 2).
+   is checked once nothing more is added by 1 and 2, from the names looked up there. A call
+   whose name leads to no fact is left out of that check: whichever function it turns out to
+   name, that function reaches no fact (else the file defining it would have been analysed
+   by 2).
 
 A file that none of these applies to produces no fact, and whether it is present or not changes
 neither a call path that leads to a fact nor the resolution of a name that matters, so every
@@ -38,6 +40,7 @@ cheap to detect and are still reported.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import dataclasses
 import functools
@@ -45,7 +48,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from advisor import tables
 from advisor.model import Fact, FileSummary, ParseFailure
@@ -442,28 +445,31 @@ class ImportIndex:
         """`scans` maps path -> (module name, scan)."""
         self.scans = scans
         # Two bindings-and-suffix agree on the parts they share when one is a leading part of
-        # the other: every binding is indexed whole, and under each of its leading parts, so
-        # that a module suffix finds its importers by lookups instead of by comparing it with
-        # every binding (on a package that imports itself everywhere that was quadratic: 12 s).
-        self._whole: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        self._leading: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        # the other. The bindings a suffix begins with are found by looking up each of its
+        # leading parts; the bindings that begin with it, by a range of the sorted bindings
+        # (those that start with `suffix + "."`). Comparing every suffix with every binding
+        # was quadratic on a package that imports itself everywhere (12 s), and indexing each
+        # binding under each of its leading parts cost more than the queries (0.5 s on vllm).
+        self._whole: dict[str, set[str]] = defaultdict(set)
         for path, (_, found) in scans.items():
             for binding in found.imports:
-                parts = tuple(binding.split("."))
-                self._whole[parts].add(path)
-                for cut in range(1, len(parts) + 1):
-                    self._leading[parts[:cut]].add(path)
+                self._whole[binding].add(path)
+        self._sorted = sorted(self._whole)
 
     def importers(self, targets: Iterable[str]) -> set[str]:
         """Paths of the files that import one of the files `targets` (directly)."""
         found: set[str] = set()
         for module in {self.scans[p][0] for p in targets if p in self.scans}:
-            parts = tuple(module.split("."))
+            parts = module.split(".")
             for start in range(len(parts)):
-                suffix = parts[start:]
-                found.update(self._leading.get(suffix, ()))  # bindings that begin with it
-                for cut in range(1, len(suffix)):  # bindings it begins with
-                    found.update(self._whole.get(suffix[:cut], ()))
+                suffix = ".".join(parts[start:])
+                found.update(self._whole.get(suffix, ()))  # the binding is the suffix
+                first = bisect.bisect_left(self._sorted, suffix + ".")
+                last = bisect.bisect_left(self._sorted, suffix + "/")  # "/" follows "."
+                for binding in self._sorted[first:last]:  # bindings that begin with it
+                    found.update(self._whole[binding])
+                for cut in range(start + 1, len(parts)):  # bindings it begins with
+                    found.update(self._whole.get(".".join(parts[start:cut]), ()))
         return found
 
 
@@ -491,7 +497,7 @@ class Leads:
 
 def _forms(symbol: str, module: str) -> Iterator[str]:
     """The names that resolve to `symbol` of `module`: itself, and what `ProjectIndex.canonical`
-    matches besides (imported here, when rounds run: the project stage follows anyway)."""
+    matches besides (imported here, when files are analysed: the project stage follows anyway)."""
     from advisor.project.symbols import shorter_names
 
     yield symbol
@@ -499,17 +505,23 @@ def _forms(symbol: str, module: str) -> Iterator[str]:
 
 
 class LeadFinder:
-    """`Leads` of the files analysed so far. Each round adds its summaries once; what they
-    hold (who calls what, where facts are) is gathered then, not again every round."""
+    """`Leads` of the files analysed so far, kept up to date as each summary comes in (in any
+    order: what leads to a fact only grows as files are added, and the closure is the same).
+    A summary's material (who calls what, where facts are) is gathered once, when it is added.
+    """
 
     def __init__(self) -> None:
-        self._paths: set[str] = set()
         self._module_of: dict[str, str] = {}
         self._path_of: dict[str, str] = {}
         self._callers: dict[str, list[str]] = defaultdict(list)
-        self._facts: list[str] = []
-        """Symbols with a fact (or a pending one) seen in them."""
+        self._reached: set[str] = set()
+        """Symbols that lead to a fact."""
+        self._names: set[str] = set()
+        """Every form of the symbols reached: a call by one of these names leads on."""
         self._exported: set[str] = set()
+        self._paths: set[str] = set()
+        self._new: list[str] = []
+        """Paths added to `_paths` since `new_paths` was last asked."""
 
     def add(self, summaries: Iterable[FileSummary | None]) -> None:
         for summary in summaries:
@@ -521,7 +533,7 @@ class LeadFinder:
         info = summary.module
         if info is None:
             if facts:
-                self._paths.add(summary.path)
+                self._lead(summary.path)
             return
         module, path = info.module, summary.path
         self._module_of[module] = module
@@ -529,12 +541,15 @@ class LeadFinder:
         for function in info.functions:
             self._module_of[function.symbol] = module
             self._path_of[function.symbol] = path
+        reached: list[str] = []
         for edge in info.edges:
             self._callers[edge.callee].append(edge.caller)
             self._module_of.setdefault(edge.caller, module)
             self._path_of.setdefault(edge.caller, path)
+            if edge.callee in self._names:
+                reached.append(edge.caller)
         if info.exports or info.mounts:
-            self._paths.add(path)
+            self._lead(path)
         for export in info.exports:
             self._exported.update(_forms(export.symbol, module))
         for fact in (*facts, *(c for p in info.pending for c in p.candidates)):
@@ -542,23 +557,39 @@ class LeadFinder:
             symbol = f"{module}.{qualname}" if qualname else module
             self._module_of.setdefault(symbol, module)
             self._path_of.setdefault(symbol, path)
-            self._facts.append(symbol)
+            reached.append(symbol)
+        self._reach(reached)
+
+    def _reach(self, symbols: Iterable[str]) -> None:
+        """Marks `symbols` as leading to a fact, and their callers, by any name, transitively.
+        A name whose callers were followed once is not followed again: a call added later by
+        that name is followed when it is added (`_add`)."""
+        stack = [s for s in dict.fromkeys(symbols) if s not in self._reached]
+        self._reached.update(stack)
+        while stack:
+            symbol = stack.pop()
+            self._lead(self._path_of[symbol])
+            for name in _forms(symbol, self._module_of[symbol]):
+                if name in self._names:
+                    continue
+                self._names.add(name)
+                for caller in self._callers.get(name, ()):
+                    if caller not in self._reached:
+                        self._reached.add(caller)
+                        stack.append(caller)
+
+    def _lead(self, path: str) -> None:
+        if path not in self._paths:
+            self._paths.add(path)
+            self._new.append(path)
+
+    def new_paths(self) -> list[str]:
+        """The files found to lead to a fact since the last call (each one reported once)."""
+        found, self._new = self._new, []
+        return found
 
     def leads(self) -> Leads:
-        paths = set(self._paths)
-        names = set(self._exported)
-        found = list(self._facts)
-        seen = set(found)
-        while found:
-            symbol = found.pop()
-            paths.add(self._path_of[symbol])
-            for name in _forms(symbol, self._module_of[symbol]):
-                names.add(name)
-                for caller in self._callers.get(name, ()):
-                    if caller not in seen:
-                        seen.add(caller)
-                        found.append(caller)
-        return Leads(frozenset(paths), frozenset(names))
+        return Leads(frozenset(self._paths), frozenset(self._exported | self._names))
 
 
 def looked_up(summaries: Iterable[FileSummary], known: Leads) -> set[str]:
@@ -617,32 +648,68 @@ def colliding(skipped: Mapping[str, str], names: Iterable[str]) -> set[str]:
 Summarize = Callable[[Sequence[str]], Mapping[str, FileSummary | None]]
 
 
-def analyse_in_rounds(
-    scans: Mapping[str, tuple[str, FileScan]],
-    run: Summarize,
-    first: Sequence[str] = (),
-) -> dict[str, FileSummary | None]:
-    """The Python files to analyse, summarized by `run` in rounds (see the module docstring):
-    the files that trigger (and `first`, analysed whatever they hold); then, until nothing is
-    added, the importers of the files that lead to a fact; then the files a looked-up name
-    could resolve into.
+class Work(Protocol):
+    """Summaries made in the background (advisor/runner.py), or on the spot (`Synchronous`)."""
 
-    `scans` maps path -> (module name, scan); `run(paths)` returns each path's summary.
+    def start(self, paths: Sequence[str]) -> None:
+        """Begins summarizing these files (never one started before)."""
+
+    def finished(self) -> Mapping[str, FileSummary | None]:
+        """Summaries of started files, each once: waits until there is at least one, when
+        some started file is not finished yet."""
+
+
+class Synchronous:
+    """`Work` that summarizes each file as soon as it is started, with `run`."""
+
+    def __init__(self, run: Summarize) -> None:
+        self._run = run
+        self._done: dict[str, FileSummary | None] = {}
+
+    def start(self, paths: Sequence[str]) -> None:
+        self._done.update(self._run(paths))
+
+    def finished(self) -> Mapping[str, FileSummary | None]:
+        found, self._done = self._done, {}
+        return found
+
+
+def analyse(
+    scans: Mapping[str, tuple[str, FileScan]], work: Work, first: Sequence[str] = ()
+) -> dict[str, FileSummary | None]:
+    """The Python files to analyse (see the module docstring), summarized by `work`: the files
+    that trigger (and `first`, analysed whatever they hold); the importers of each file as soon
+    as a summary shows that it leads to a fact (not a round at a time: no worker waits for the
+    slowest file of a round); then the files a looked-up name could resolve into.
+
+    `scans` maps path -> (module name, scan). The files analysed are the same in any order of
+    completion: each rule only adds files as more summaries come in.
     """
-    triggered = [p for p, (_, found) in scans.items() if found.triggered]
-    done = dict(run(sorted({*first, *triggered})))
-    index = ImportIndex(scans)
+    done: dict[str, FileSummary | None] = {}
+    running: set[str] = set()
+
+    def start(paths: Iterable[str]) -> None:
+        new = sorted(set(paths) - done.keys() - running)
+        if new:
+            running.update(new)
+            work.start(new)
+
+    def finish(follow: bool) -> None:
+        while running:
+            found = work.finished()
+            running.difference_update(found)
+            done.update(found)
+            if follow:
+                finder.add(found.values())
+                start(index.importers(finder.new_paths()))
+
     finder = LeadFinder()
-    finder.add(done.values())
-    while True:
-        known = finder.leads()
-        wanted = index.importers(known.paths) - done.keys()
-        if not wanted:
-            break
-        added = run(sorted(wanted))
-        done.update(added)
-        finder.add(added.values())
+    start([*first, *(p for p, (_, found) in scans.items() if found.triggered)])
+    index = ImportIndex(scans)  # built while the first files are summarized
+    finish(follow=True)
+    known = finder.leads()
     names = looked_up((s for s in done.values() if s is not None), known)
     rest = {path: module for path, (module, _) in scans.items() if path not in done}
-    done.update(run(sorted(colliding(rest, names))))
+    start(colliding(rest, names))
+    finish(follow=False)
     return done

@@ -4,10 +4,11 @@ Each file's summary is a pure function of (path, bytes, settings), so the order 
 are computed, and where, cannot change them: they are gathered by path and handed on in the
 order `discover` gives, and the output is byte-identical for any `--jobs` and any cache state.
 
-Python files go through the pre-filter (advisor/prefilter.py) in rounds: the files that
-trigger, then the files that import one that has facts, then the files a looked-up name could
-resolve into. Everything a round parses is parsed in parallel, and served from the cache when
-the same bytes were seen before.
+Python files go through the pre-filter (advisor/prefilter.py): the files that trigger, the
+importers of each file as soon as its summary shows that it leads to a fact, then the files a
+looked-up name could resolve into. They are parsed in parallel as they are added (the workers
+never wait for the slowest file of a batch), and served from the cache when the same bytes
+were seen before.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from advisor.prefilter import FileScan
 
 PARALLEL_MIN_BYTES = 256 * 1024
-"""Below this much source to parse in one round, worker processes cost more than they save."""
+"""Below this much source to parse at once, worker processes cost more than they save (once
+they run, everything goes to them)."""
 
 
 def default_jobs() -> int:
@@ -131,7 +133,7 @@ def summarize_sources(
             if progress is not None:
                 progress(len(sources), len(sources))
             return Summaries((), (), runner.parsed, keys, last, stats)
-        for item in files:  # what was summarized to compare stays cached; the rounds decide
+        for item in files:  # what was summarized to compare stays cached; the pre-filter decides
             item.done, item.summary = False, None
     if cache is not None:
         for item in files:
@@ -155,23 +157,18 @@ def summarize_sources(
                 runner.progress.seen(item.source.rel)
             from advisor.facts import module_name
 
-            by_path = {f.source.rel: f for f in python}
-            scans = {
-                f.source.rel: (module_name(f.source.rel), f.scan)
-                for f in python
-                if f.scan is not None
-            }
-            large = [f.source.rel for f in python if f.scan is None]
+            work = _Work(runner, {f.source.rel: f for f in python}, others)
+            from advisor.prefilter import analyse
 
-            def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
-                items = [by_path[p] for p in paths]
-                runner.run([*others, *items] if others else items)  # specs with the first round
-                others.clear()
-                return {item.source.rel: item.summary for item in items}
-
-            from advisor.prefilter import analyse_in_rounds
-
-            analyse_in_rounds(scans, run, first=large)
+            analyse(
+                {
+                    f.source.rel: (module_name(f.source.rel), f.scan)
+                    for f in python
+                    if f.scan is not None
+                },
+                work,
+                first=[f.source.rel for f in python if f.scan is None],
+            )
             runner.run(others)
             for item in python:
                 if not item.done:
@@ -365,6 +362,12 @@ def _initialize(settings: Settings) -> None:
     collector.worker_started()
 
 
+def _work_many(
+    tasks: Sequence[tuple[str, str, bytes, int]],
+) -> list[tuple[str, FileSummary | str | None]]:
+    return [_work(task) for task in tasks]
+
+
 def _work(task: tuple[str, str, bytes, int]) -> tuple[str, FileSummary | str | None]:
     """Summarize one file in a worker; an exception comes back as text naming the file."""
     rel, language, data, size = task
@@ -400,6 +403,28 @@ def _reader(settings: Settings) -> Callable[[str], bytes | None]:
     return read
 
 
+class _Work:
+    """The runner as the pre-filter's `Work`: Python files by path; the other files (specs,
+    manifests) go with the first ones started."""
+
+    def __init__(self, runner: _Runner, by_path: Mapping[str, _File], others: list[_File]) -> None:
+        self.runner = runner
+        self.by_path = by_path
+        self.others = others
+
+    def start(self, paths: Sequence[str]) -> None:
+        items = [self.by_path[p] for p in paths]
+        self.runner.start([*self.others, *items])
+        self.others.clear()
+
+    def finished(self) -> dict[str, FileSummary | None]:
+        return {
+            item.source.rel: item.summary
+            for item in self.runner.finished()
+            if item.source.rel in self.by_path
+        }
+
+
 class _Progress:
     """Counts files once each (a file is scanned, then maybe parsed) for a progress display."""
 
@@ -423,47 +448,79 @@ class _Runner:
         self.cache = cache
         self.progress = progress
         self.pool: Executor | None = None
+        self._running: dict[Future[list[tuple[str, FileSummary | str | None]]], list[_File]] = {}
+        self._ready: list[_File] = []
+        self._in_flight: set[int] = set()
         self.parsed = 0
         self._pack: dict[str, dict[str, Any]] | None = None
         self._packed: frozenset[str] = frozenset()
         """The keys the scan pack held when it was read."""
 
     def run(self, items: Iterable[_File]) -> None:
+        """Summarizes the items (those not done yet) before it returns."""
+        self.start(items)
+        while self._running or self._ready:
+            self.finished()
+
+    def start(self, items: Iterable[_File]) -> None:
+        """Begins summarizing the items not done yet: in the worker processes (once there is
+        enough to parse, or the pool runs already), else here and now. `finished` hands them
+        back."""
         todo = []
         for item in items:
+            if id(item) in self._in_flight:
+                continue
             if item.done:
+                self._ready.append(item)
                 continue
             if "summary" in item.cached:  # the cache has it; used only when this run needs it
                 item.summary = item.cached["summary"]
                 item.done = True
                 self.progress.seen(item.source.rel)
+                self._ready.append(item)
                 continue
             todo.append(item)
         if not todo:
             return
         self.parsed += len(todo)
         work = sum(min(item.size, len(item.data)) for item in todo)
-        if self.jobs > 1 and len(todo) > 1 and work >= PARALLEL_MIN_BYTES:
+        if self.jobs > 1 and (
+            self.pool is not None or (len(todo) > 1 and work >= PARALLEL_MIN_BYTES)
+        ):
             pool = self._pool()
             # Largest first, so that no worker is left with a big file at the end.
             ordered = sorted(todo, key=lambda i: -len(i.data))
-            tasks = [(i.source.rel, i.source.language, i.data, i.size) for i in ordered]
-            chunk = max(1, min(16, len(tasks) // (self.jobs * 8)))
-            for item, (status, result) in zip(
-                ordered, pool.map(_work, tasks, chunksize=chunk), strict=True
-            ):
-                self._store(item, status, result)
-        else:
-            for item in todo:
-                try:
-                    value: FileSummary | str | None = _summarize(
-                        item.source.rel, item.source.language, item.data, item.size, self.settings
-                    )
-                    status = "ok"
-                except Exception as exc:
-                    status = "error"
-                    value = f"while analysing {item.source.rel}: {type(exc).__name__}: {exc}"
-                self._store(item, status, value)
+            size = max(1, min(16, len(ordered) // (self.jobs * 8)))
+            for begin in range(0, len(ordered), size):
+                chunk = ordered[begin : begin + size]
+                tasks = [(i.source.rel, i.source.language, i.data, i.size) for i in chunk]
+                self._running[pool.submit(_work_many, tasks)] = chunk
+                self._in_flight.update(id(i) for i in chunk)
+            return
+        for item in todo:
+            try:
+                value: FileSummary | str | None = _summarize(
+                    item.source.rel, item.source.language, item.data, item.size, self.settings
+                )
+                status = "ok"
+            except Exception as exc:
+                status = "error"
+                value = f"while analysing {item.source.rel}: {type(exc).__name__}: {exc}"
+            self._store(item, status, value)
+            self._ready.append(item)
+
+    def finished(self) -> list[_File]:
+        """Started items whose summaries are in, each once; waits for one if none is."""
+        if not self._ready and self._running:
+            completed, _ = wait(self._running, return_when=FIRST_COMPLETED)
+            for future in sorted(completed, key=lambda f: self._running[f][0].source.rel):
+                chunk = self._running.pop(future)
+                self._in_flight.difference_update(id(i) for i in chunk)
+                for item, (status, result) in zip(chunk, future.result(), strict=True):
+                    self._store(item, status, result)
+                    self._ready.append(item)
+        found, self._ready = self._ready, []
+        return found
 
     def _store(self, item: _File, status: str, value: FileSummary | str | None) -> None:
         self.progress.seen(item.source.rel)

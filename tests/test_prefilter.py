@@ -11,8 +11,9 @@ part of this repository.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from random import Random
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 from advisor import prefilter
 from advisor.engine import Result, analyze, analyze_sources
-from advisor.facts import python_detectors
+from advisor.facts import module_name, python_detectors, summarize
+from advisor.model import FileSummary
 from advisor.policy.catalog import Example, Rule, load_catalog
 from advisor.policy.selftest import EXAMPLE_FILES
 from advisor.prefilter import TRIGGERS, FileScan, importers, scan, vocabulary
@@ -306,6 +308,62 @@ def test_a_module_that_makes_a_leading_name_ambiguous_is_analysed(project: Proje
     assert {"tools/llm.py", "scripts/run.py"} <= analysed
     assert "tools/other.py" not in analysed
     assert "ADV106" not in [f.code for f in analyze([root], cache=False).findings]
+
+
+_CHAINS = {
+    "app/clients.py": "from openai import OpenAI\n\nclient = OpenAI()\n",
+    "app/ask.py": (
+        "from app.clients import client\n\n\ndef ask(q):\n"
+        '    return client.chat.completions.create(model="m", messages=[])\n'
+    ),
+    "app/helpers.py": "from app.ask import ask\n\n\ndef twice(q):\n    return ask(q), ask(q)\n",
+    "app/models.py": "from app.llm import Reply\n\n\ndef show(r: Reply):\n    return r\n",
+    "app/llm.py": _LABEL,
+    "scripts/run.py": _script("app.helpers", "twice"),
+    "scripts/report.py": _script("app.models", "show"),
+    "scripts/label.py": _script("llm", "label"),
+    "tools/llm.py": "def label(text):\n    return text\n",
+    "tools/other.py": "import os\n\n\ndef label(text):\n    return os.sep\n",
+}
+
+
+class _OneAtATime:
+    """`Work` that hands back one started file per call, picked by the test."""
+
+    def __init__(self, run: prefilter.Summarize, pick: Callable[[int], int]) -> None:
+        self._run = run
+        self._pick = pick
+        self._started: list[str] = []
+
+    def start(self, paths: Sequence[str]) -> None:
+        self._started.extend(paths)
+
+    def finished(self) -> Mapping[str, FileSummary | None]:
+        if not self._started:
+            return {}
+        return self._run([self._started.pop(self._pick(len(self._started)))])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_the_files_analysed_do_not_depend_on_the_order_they_finish_in(
+    random: Random,
+) -> None:
+    # Importers are started as soon as a summary shows that a module leads to a fact, so files
+    # finish in any order; what is added only grows with the summaries, to the same set.
+    sources = {path: text.encode() for path, text in _CHAINS.items()}
+    scans = {
+        path: (module_name(path), scan(module_name(path), data)) for path, data in sources.items()
+    }
+
+    def run(paths: Sequence[str]) -> dict[str, FileSummary | None]:
+        return {path: summarize(path, "python", sources[path], SETTINGS) for path in paths}
+
+    expected = prefilter.analyse(scans, prefilter.Synchronous(run))
+    assert {"app/ask.py", "app/helpers.py", "scripts/run.py", "tools/llm.py"} <= expected.keys()
+    assert "scripts/report.py" not in expected
+    shuffled = prefilter.analyse(scans, _OneAtATime(run, lambda n: random.randrange(n)))
+    assert shuffled == expected
 
 
 def _importers_by_comparison(
