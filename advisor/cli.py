@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the engine and its dependencies are imported by the command
     from advisor.reporters import RenderOptions
     from advisor.settings import Settings
 
-# `advisor --version` and `--help` import only click: the engine, networkx, jsonschema and
+# `advisor --version` and `--help` import only click: the engine, jsonschema and
 # libcst are imported inside the commands that use them (see `_reporter`).
 FORMATS = ("github", "json", "sarif", "text")
 SEVERITIES = ("error", "warning", "info")
@@ -37,7 +37,7 @@ SEVERITIES = ("error", "warning", "info")
 
 def _reporter(name: str) -> Callable[[Result, RenderOptions], str]:
     """The renderer of one output format, importing that reporter alone (the JSON one pulls
-    in the flowchart, and networkx with it)."""
+    in the flowchart)."""
     module = importlib.import_module(f"advisor.reporters.{name}")
     render: Callable[[Result, RenderOptions], str] = module.render
     return render

@@ -231,7 +231,7 @@ def _conclude(
     catalog: Catalog,
     skipped: Sequence[str] = (),
 ) -> Result:
-    # The facts, project and flowchart stages (networkx among them) are imported here: a run
+    # The facts, project and flowchart stages are imported here: a run
     # served from a snapshot never gets this far.
     from advisor.flowchart import decide_endpoints
     from advisor.project import build_project

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import networkx as nx
+from advisor.graphs import Digraph
 
 START = "waiting"
 QUESTIONS: dict[str, str] = {
@@ -33,19 +34,30 @@ STRATEGIES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Node:
+    kind: str
+    """`question` or `strategy`."""
+    text: str
+
+
+Flowchart = Digraph[Node, str]
+"""Questions and strategies; each edge holds the answer that takes it (`yes` / `no`)."""
+
+
 @functools.cache
-def flowchart() -> nx.DiGraph:
-    graph = nx.DiGraph()
+def flowchart() -> Flowchart:
+    graph: Flowchart = Digraph()
     for name, text in QUESTIONS.items():
-        graph.add_node(name, kind="question", text=text)
+        graph.add_node(name, Node("question", text))
     for name, text in STRATEGIES.items():
-        graph.add_node(name, kind="strategy", text=text)
-    graph.add_edge("waiting", "batch", answer="no")
-    graph.add_edge("waiting", "outlasts", answer="yes")
-    graph.add_edge("outlasts", "async-job", answer="yes")
-    graph.add_edge("outlasts", "whole", answer="no")
-    graph.add_edge("whole", "sync", answer="yes")
-    graph.add_edge("whole", "stream", answer="no")
+        graph.add_node(name, Node("strategy", text))
+    graph.add_edge("waiting", "batch", "no")
+    graph.add_edge("waiting", "outlasts", "yes")
+    graph.add_edge("outlasts", "async-job", "yes")
+    graph.add_edge("outlasts", "whole", "no")
+    graph.add_edge("whole", "sync", "yes")
+    graph.add_edge("whole", "stream", "no")
     return graph
 
 
@@ -64,16 +76,14 @@ def walk(answers: Mapping[str, str]) -> Walk:
     graph = flowchart()
     node = START
     path = [node]
-    while graph.nodes[node]["kind"] == "question":
+    while graph.data(node).kind == "question":
         value = answers.get(node, "unknown")
-        following = [
-            v for _, v, data in graph.out_edges(node, data=True) if data["answer"] == value
-        ]
+        following = [v for v, answer in graph.out_edges(node) if answer == value]
         if not following:
             return Walk(tuple(path), None, None, node)
         previous, node = node, following[0]
         path.append(node)
-        if graph.nodes[node]["kind"] == "strategy":
+        if graph.data(node).kind == "strategy":
             return Walk(tuple(path), node, previous, None)
     return Walk(tuple(path), None, None, None)
 
@@ -81,5 +91,16 @@ def walk(answers: Mapping[str, str]) -> Walk:
 def questions_on_the_way(strategy: str) -> list[tuple[str, str]]:
     """(question, answer) that lead from the start to `strategy`."""
     graph = flowchart()
-    route = nx.shortest_path(graph, START, strategy)
-    return [(a, graph.edges[a, b]["answer"]) for a, b in itertools.pairwise(route)]
+    parents: dict[str, str | None] = {START: None}
+    queue = deque([START])
+    while queue and strategy not in parents:
+        node = queue.popleft()
+        for following in graph.successors(node):
+            if following not in parents:
+                parents[following] = node
+                queue.append(following)
+    route = [strategy]
+    while (parent := parents[route[-1]]) is not None:
+        route.append(parent)
+    route.reverse()
+    return [(a, graph.edge(a, b)) for a, b in itertools.pairwise(route)]

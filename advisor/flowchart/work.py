@@ -12,9 +12,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
 from advisor.facts.python.branches import Branch, exclusive
+from advisor.graphs import largest_clique
 from advisor.model import (
     Edge,
     Fact,
@@ -87,7 +86,7 @@ class WorkFinder:
         chain, known = self._chain(generating, reached)
         handed: list[tuple[Handoff, tuple[LlmCall, ...]]] = []
         for caller in sorted(c for c in self.graph.handoffs if reached.reaches(c)):
-            for task in sorted(self.graph.handoffs.successors(caller)):
+            for task in sorted(self.graph.handoffs[caller]):
                 beyond = sorted(
                     symbol
                     for symbol in self._reach(task)
@@ -135,12 +134,12 @@ class WorkFinder:
 
     def _successor_lists(self) -> dict[str, list[tuple[str, Branch]]]:
         """The call graph as sorted successor lists, each with the arms of its first call site
-        (read once: networkx's views cost more than the search itself)."""
+        (read once)."""
         if self._successors is None:
             graph = self.graph.graph
             self._successors = {
                 node: [
-                    (successor, _first_branch(graph.edges[node, successor]["sites"]))
+                    (successor, _first_branch(graph.edge(node, successor).sites))
                     for successor in sorted(graph.successors(node))
                 ]
                 for node in graph
@@ -160,14 +159,13 @@ class WorkFinder:
             parents = reached.parents_of(symbol) if symbol is not None else None
             route = _route(parents, symbol) if parents is not None and symbol else ()
             placed.append((call, (*route, (symbol or "", call.branch))))
-        together = nx.Graph()
-        together.add_nodes_from(range(len(placed)))
-        for i in range(len(placed)):
-            for j in range(i + 1, len(placed)):
-                if _both_run(placed[i][1], placed[j][1]):
-                    together.add_edge(i, j)
-        best = max(nx.find_cliques(together), key=lambda c: (len(c), [-i for i in c]))
-        chosen = sorted(best)
+        together = [
+            (i, j)
+            for i in range(len(placed))
+            for j in range(i + 1, len(placed))
+            if _both_run(placed[i][1], placed[j][1])
+        ]
+        chosen = largest_clique(len(placed), together)
         ordered = sorted((placed[i][0] for i in chosen), key=_position)
         return tuple(ordered), True
 

@@ -4,7 +4,7 @@
   the module whose path ends in `app/llm.py`).
 - Calls on clients, and routes on routers, imported from other modules are resolved through
   those modules' exports; routes get the prefixes of the mounts above their routers.
-- The call graph (networkx) says who runs each function: route handlers (someone waits), or only
+- The call graph says who runs each function: route handlers (someone waits), or only
   scripts, CLI commands, workers and schedulers (nobody waits); facts get that `reach`, and the
   evidence of a fact reached from a handler shows the path (handler -> helper -> call).
 - Model calls repeated once per item of a collection become `llm-call-loop` facts, reported at

@@ -1,4 +1,4 @@
-"""The project call graph (networkx) and who reaches each function.
+"""The project call graph and who reaches each function.
 
 Entry points are route handlers (someone waits) and scripts, CLI commands, task workers,
 schedulers and background tasks (nobody waits in a request). A function is reached by an entry
@@ -28,8 +28,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import networkx as nx
-
+from advisor.graphs import Digraph
 from advisor.model import Edge, Evidence, Fact, Hop, LlmCall, LlmCallLoop, Reach, RouteHandler
 from advisor.project.symbols import ProjectIndex
 
@@ -37,27 +36,35 @@ MAX_DEPTH = 12
 REPEATING_LOOPS = frozenset({"for", "comprehension", "fan-out"})
 
 
+@dataclasses.dataclass
+class CallSites:
+    """The calls from one function to another."""
+
+    sites: list[Edge]
+    loops: list[Edge]
+    """Those of `sites` that repeat once per item of a collection."""
+
+
 class CallGraph:
     def __init__(self, index: ProjectIndex, facts: Sequence[Fact]) -> None:
         self.index = index
-        self.graph: nx.DiGraph = nx.DiGraph()
-        """Calls between the project's functions: each edge keeps its call sites (`sites`) and,
-        among them, those that repeat once per item (`loops`)."""
-        self.handoffs: nx.DiGraph = nx.DiGraph()
-        """Functions enqueued for a worker by a caller."""
+        self.graph: Digraph[None, CallSites] = Digraph()
+        """Calls between the project's functions: each edge keeps its call sites."""
+        self.handoffs: dict[str, list[str]] = {}
+        """Caller -> the functions it enqueues for a worker."""
         for defined in index.functions():
             self.graph.add_node(defined.function.symbol)
-        # Edges are gathered in a dict and added at once: networkx's per-edge calls cost more
-        # than the rest of building the graph of a large project.
-        calls: dict[tuple[str, str], dict[str, list[Edge]]] = {}
+        calls: dict[tuple[str, str], CallSites] = {}
         handoffs: dict[tuple[str, str], None] = {}
         for summary in index.summaries:
             if summary.module is None:
                 continue
             for edge in summary.module.edges:
                 self._add(edge, calls, handoffs)
-        self.graph.add_edges_from((u, v, data) for (u, v), data in calls.items())
-        self.handoffs.add_edges_from(handoffs)
+        for (caller, callee), sites in calls.items():
+            self.graph.add_edge(caller, callee, sites)
+        for caller, task in handoffs:
+            self.handoffs.setdefault(caller, []).append(task)
         self.entries: list[tuple[str, str, str | None]] = []
         """(symbol, kind, endpoint label)"""
         for fact in facts:
@@ -94,7 +101,7 @@ class CallGraph:
     def _add(
         self,
         edge: Edge,
-        calls: dict[tuple[str, str], dict[str, list[Edge]]],
+        calls: dict[tuple[str, str], CallSites],
         handoffs: dict[tuple[str, str], None],
     ) -> None:
         found = self.index.canonical(edge.callee)
@@ -105,10 +112,10 @@ class CallGraph:
             return
         data = calls.get((edge.caller, found))
         if data is None:
-            data = calls[edge.caller, found] = {"loops": [], "sites": []}
-        data["sites"].append(edge)
+            data = calls[edge.caller, found] = CallSites([], [])
+        data.sites.append(edge)
         if edge.loop in REPEATING_LOOPS:
-            data["loops"].append(edge)
+            data.loops.append(edge)
 
     def _handler_symbols(self, handler: str) -> list[str]:
         found = self.index.canonical(handler)
@@ -148,7 +155,7 @@ class CallGraph:
         jobs: set[tuple[str, str]] = set()
         for caller in self.handoffs:
             bits = self._masks.get(caller, 0) & handlers
-            tasks = list(self.handoffs.successors(caller)) if bits else []
+            tasks = self.handoffs[caller] if bits else []
             for index in _indices(bits) if tasks else ():
                 endpoint = self._ordered[index][2]
                 assert endpoint is not None
@@ -258,11 +265,11 @@ class CallGraph:
             return found
         reaches_calls = self._ancestors(set(by_function))
         seen: set[tuple[str, int, int, str]] = set()
-        for caller, callee, data in sorted(self.graph.edges(data=True)):
-            if not data["loops"] or callee not in reaches_calls:
+        for caller, callee, data in sorted(self.graph.edges(), key=lambda e: (e[0], e[1])):
+            if not data.loops or callee not in reaches_calls:
                 continue
             for path in self._straight_paths(callee, by_function, reaches_calls):
-                for edge in data["loops"]:
+                for edge in data.loops:
                     for call in by_function[path[-1]]:
                         assert edge.at is not None
                         at = edge.at.location
@@ -301,7 +308,7 @@ class CallGraph:
             if depth >= MAX_DEPTH:
                 continue
             for successor in sorted(self.graph.successors(node)):
-                looped = bool(self.graph.edges[node, successor]["loops"])
+                looped = bool(self.graph.edge(node, successor).loops)
                 if successor in useful and successor not in parents and not looped:
                     parents[successor] = node
                     queue.append((successor, depth + 1))

@@ -70,8 +70,7 @@ def _reached(
         if depth >= MAX_HELPER_DEPTH:
             continue
         for successor in graph.graph.successors(symbol):
-            data = graph.graph.edges[symbol, successor]
-            edge_looped = bool(data["loops"])  # the call sites that repeat once per item
+            edge_looped = bool(graph.graph.edge(symbol, successor).loops)  # once per item
             reached_looped = looped or edge_looped
             if successor not in seen or (reached_looped and not seen[successor]):
                 seen[successor] = reached_looped

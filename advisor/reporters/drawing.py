@@ -52,17 +52,17 @@ def _layout() -> dict[str, tuple[int, int]]:
     graph = flowchart()
     positions: dict[str, tuple[int, int]] = {}
     node, row = START, 0
-    while graph.nodes[node]["kind"] == "question":
+    while graph.data(node).kind == "question":
         positions[node] = (0, row)
-        targets = [v for _, v in graph.out_edges(node)]
-        following = [v for v in targets if graph.nodes[v]["kind"] == "question"]
+        targets = [v for v, _ in graph.out_edges(node)]
+        following = [v for v in targets if graph.data(v).kind == "question"]
         leaving = [v for v in targets if v not in following]
         if following:
             for target in leaving:
                 positions[target] = (1, row)
             node, row = following[0], row + 1
             continue
-        below, right = sorted(leaving, key=lambda v: graph.edges[node, v]["answer"] != "no")
+        below, right = sorted(leaving, key=lambda v: graph.edge(node, v) != "no")
         positions[below] = (0, row + 1)  # the last question: "no" continues down,
         positions[right] = (1, row)  # "yes" leaves to the right like the others
         break
@@ -73,21 +73,21 @@ def mermaid(endpoint: Endpoint) -> str:
     graph = flowchart()
     drawn = _taken(endpoint)
     lines = ["flowchart TD"]
-    for node, data in graph.nodes(data=True):
-        if data["kind"] == "question":
+    for node, data in graph.nodes():
+        if data.kind == "question":
             lines.append(f'  {_id(node)}{{"{SHORT_QUESTIONS[node]}"}}')
         else:
             lines.append(f'  {_id(node)}["{STRATEGY_NAMES[node]}"]')
-    edges = list(graph.edges(data=True))
-    for source, target, data in edges:
-        lines.append(f"  {_id(source)} -->|{data['answer']}| {_id(target)}")
+    edges = list(graph.edges())
+    for source, target, answer in edges:
+        lines.append(f"  {_id(source)} -->|{answer}| {_id(target)}")
     taken = [i for i, (s, t, _) in enumerate(edges) if (s, t) in drawn.taken_edges]
     if taken:
         lines.append(f"  linkStyle {','.join(map(str, taken))} stroke:#059669,stroke-width:3px")
     lines.append("  classDef taken fill:#d1fae5,stroke:#059669,stroke-width:2px")
     lines.append("  classDef open fill:#fef3c7,stroke:#d97706,stroke-width:2px")
     lines.append("  classDef idle fill:#f3f4f6,stroke:#9ca3af,color:#6b7280")
-    for node in graph.nodes:
+    for node in graph:
         lines.append(f"  class {_id(node)} {_style(node, drawn)}")
     return "\n".join(lines)
 
@@ -125,7 +125,7 @@ def svg(endpoint: Endpoint) -> str:
         'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/>'
         "</marker></defs>",
     ]
-    for source, target, data in graph.edges(data=True):
+    for source, target, answer in graph.edges():
         sx, sy = box(source)
         tx, ty = box(target)
         same_row = positions[source][1] == positions[target][1]
@@ -143,9 +143,9 @@ def svg(endpoint: Endpoint) -> str:
         lx, ly = (x1 + x2) // 2, (y1 + y2) // 2
         parts.append(
             f'<text x="{lx + 6}" y="{ly - 4}" font-size="12" fill="{colour}" '
-            f'font-family="sans-serif">{data["answer"]}</text>'
+            f'font-family="sans-serif">{answer}</text>'
         )
-    for node, data in graph.nodes(data=True):
+    for node, data in graph.nodes():
         x, y = box(node)
         style = (
             "open"
@@ -155,8 +155,8 @@ def svg(endpoint: Endpoint) -> str:
             else "idle"
         )
         fill, stroke, text = COLOURS[style]
-        radius = 22 if data["kind"] == "question" else 4
-        label = SHORT_QUESTIONS[node] if data["kind"] == "question" else STRATEGY_NAMES[node]
+        radius = 22 if data.kind == "question" else 4
+        label = SHORT_QUESTIONS[node] if data.kind == "question" else STRATEGY_NAMES[node]
         parts.append(
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="{radius}" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
