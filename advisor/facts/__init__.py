@@ -9,7 +9,8 @@ them as dependencies.
 
 from __future__ import annotations
 
-from advisor.facts.manifests import summarize_manifest
+from typing import TYPE_CHECKING
+
 from advisor.facts.python.consumption import StreamConsumptionDetector
 from advisor.facts.python.decoding import ChunkDecodeDetector
 from advisor.facts.python.graph import GraphDetector
@@ -20,14 +21,18 @@ from advisor.facts.python.polling import PollingDetector
 from advisor.facts.python.responses import ResponseDetector
 from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
-from advisor.facts.spec import analyze_spec
-from advisor.facts.spec.documents import FileReader
 from advisor.facts.suppressions import python_suppressions
 from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
 from advisor.read.python import PythonSource, parse_python
 from advisor.read.source import TextFailure
-from advisor.read.spec import SpecDocument, SpecFailure, load_spec, sniff_spec
 from advisor.settings import SIZE_SNIFF_BYTES, Settings
+
+if TYPE_CHECKING:
+    from advisor.facts.spec.documents import FileReader
+    from advisor.read.spec import SpecDocument
+
+# The spec and manifest readers (jsonschema's `referencing` among them) are imported by the
+# functions that use them: a project without specs never pays for them.
 
 
 def python_detectors() -> list[Detector]:
@@ -74,6 +79,8 @@ def summarize(
     if language == "python":
         return summarize_python(path, data)
     if language == "manifest":
+        from advisor.facts.manifests import summarize_manifest
+
         return summarize_manifest(path, data, read or _nothing)
     return summarize_spec(path, data, read or _nothing)
 
@@ -92,11 +99,15 @@ def summarize_python(path: str, data: bytes) -> FileSummary:
 
 
 def summarize_spec(path: str, data: bytes, read: FileReader) -> FileSummary | None:
+    from advisor.read.spec import SpecFailure, load_spec
+
     loaded = load_spec(data)
     if loaded is None:
         return None
     if isinstance(loaded, SpecFailure):
         return _failure(path, "spec", loaded.kind.syntax, loaded.failure)
+    from advisor.facts.spec import analyze_spec
+
     analysis = analyze_spec(path, loaded, read)
     return FileSummary(
         path, "spec", analysis.facts, analysis.suppressions, dependencies=analysis.files[1:]
@@ -117,6 +128,8 @@ def _too_large(
 ) -> FileSummary | None:
     if language == "manifest":
         return None  # a lock file that large is not ours to judge either
+    from advisor.read.spec import sniff_spec
+
     if (
         language != "python"
         and sniff_spec(data[:SIZE_SNIFF_BYTES].decode("utf-8", errors="replace")) is None

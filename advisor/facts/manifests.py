@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from advisor.facts.spec.documents import FileReader
 from advisor.model import Dependency, Evidence, FileSummary, Location
 from advisor.read.manifest import (
     REQUIREMENTS_FOLDER,
@@ -19,6 +19,9 @@ from advisor.read.manifest import (
     read_requirements,
 )
 from advisor.read.source import decode_text
+
+if TYPE_CHECKING:
+    from advisor.facts.spec.documents import FileReader
 
 MAX_INCLUDE_DEPTH = 5
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.facts.spec.documents import FileReader, SpecFiles
-from advisor.facts.spec.operations import read_operations
-from advisor.facts.spec.ref_scan import scan_refs
-from advisor.facts.spec.resolver import Resolver
 from advisor.model import Fact, Suppression
 from advisor.read.spec import SpecDocument
 
@@ -22,6 +19,12 @@ class SpecAnalysis:
 
 
 def analyze_spec(path: str, document: SpecDocument, read: FileReader) -> SpecAnalysis:
+    # Imported here: `documents` (the root-confined reader) is imported by every run, the
+    # resolver (jsonschema's `referencing`) only by one that finds a spec.
+    from advisor.facts.spec.operations import read_operations
+    from advisor.facts.spec.ref_scan import scan_refs
+    from advisor.facts.spec.resolver import Resolver
+
     files = SpecFiles(read)
     files.add(path, document)
     resolver = Resolver(files)
