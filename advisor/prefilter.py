@@ -312,7 +312,8 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
         package = module.rpartition(".")[0]
     imports: set[str] = set()
     for statement in statements:
-        imports.update(_bound(statement, package))
+        absolute = _bound_absolute(statement)
+        imports.update(absolute if absolute is not None else _bound(statement, package))
     own = module.split(".", 1)[0] in vocabulary().modules
     triggered = (
         (
@@ -354,6 +355,17 @@ def _may_be_looked_up(name: str) -> bool:
 
 _FROM = re.compile(r"\s*from\s+(\.*)\s*([\w.]*)\s+import\b(.*)", re.S)
 _IMPORT_NAMES = re.compile(r"\s*import\b(.*)", re.S)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bound_absolute(statement: bytes) -> tuple[str, ...] | None:
+    """`_bound` of a statement that is not a relative import (None for one that is), which
+    does not depend on the package: the same few thousand statements (`import torch`) open
+    most files of a project, and are read once."""
+    found = _FROM.match(statement.decode("utf-8", "replace"))
+    if found is not None and found.group(1):
+        return None
+    return tuple(_bound(statement, ""))
 
 
 def _bound(statement: bytes, package: str) -> Iterator[str]:
@@ -675,18 +687,22 @@ class Synchronous:
 
 
 def analyse(
-    scans: Mapping[str, tuple[str, FileScan]], work: Work, first: Sequence[str] = ()
+    scans: Mapping[str, tuple[str, FileScan]],
+    work: Work,
+    first: Sequence[str] = (),
+    started: Iterable[str] = (),
 ) -> dict[str, FileSummary | None]:
     """The Python files to analyse (see the module docstring), summarized by `work`: the files
     that trigger (and `first`, analysed whatever they hold); the importers of each file as soon
     as a summary shows that it leads to a fact (not a round at a time: no worker waits for the
     slowest file of a round); then the files a looked-up name could resolve into.
 
-    `scans` maps path -> (module name, scan). The files analysed are the same in any order of
-    completion: each rule only adds files as more summaries come in.
+    `scans` maps path -> (module name, scan); `started`: files the caller has already started in
+    `work` (files that trigger, while it was scanning the others). The files analysed are the
+    same in any order of completion: each rule only adds files as more summaries come in.
     """
     done: dict[str, FileSummary | None] = {}
-    running: set[str] = set()
+    running: set[str] = set(started)
 
     def start(paths: Iterable[str]) -> None:
         new = sorted(set(paths) - done.keys() - running)

@@ -150,15 +150,28 @@ def summarize_sources(
         if not prefilter:
             runner.run([*others, *python])
         else:
+            from advisor.facts import module_name
+            from advisor.prefilter import analyse
+
+            work = _Work(runner, {f.source.rel: f for f in python}, others)
+            # The files that trigger are started while the others are still being scanned,
+            # once there is enough of them for the workers (scanning a large tree takes a
+            # second or more, and the workers would wait for it).
+            begun: list[str] = []
+            pending: list[str] = []
+            pending_bytes = 0
             for item in python:
                 if item.scan is None and item.size <= settings.max_file_size:
                     item.cached["dirty"] = True
                     item.scan = _scan(item)
                 runner.progress.seen(item.source.rel)
-            from advisor.facts import module_name
-
-            work = _Work(runner, {f.source.rel: f for f in python}, others)
-            from advisor.prefilter import analyse
+                if runner.jobs > 1 and item.scan is not None and item.scan.triggered:
+                    pending.append(item.source.rel)
+                    pending_bytes += len(item.data)
+                    if pending_bytes >= PARALLEL_MIN_BYTES:
+                        work.start(pending)
+                        begun.extend(pending)
+                        pending, pending_bytes = [], 0
 
             analyse(
                 {
@@ -168,6 +181,7 @@ def summarize_sources(
                 },
                 work,
                 first=[f.source.rel for f in python if f.scan is None],
+                started=begun,
             )
             runner.run(others)
             for item in python:
