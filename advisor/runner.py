@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import collector, snapshot
@@ -368,28 +369,49 @@ def _undecodable(item: _File) -> None:
 
 
 _SETTINGS: Settings | None = None
+_CACHE: Cache | None = None
 
 
-def _initialize(settings: Settings) -> None:
-    global _SETTINGS
+def _initialize(settings: Settings, cache: Path | None) -> None:
+    global _SETTINGS, _CACHE
     _SETTINGS = settings
+    _CACHE = Cache(cache) if cache is not None else None
     collector.worker_started()
 
 
-def _work_many(
-    tasks: Sequence[tuple[str, str, bytes, int]],
-) -> list[tuple[str, FileSummary | str | None]]:
+_Task = tuple[str, str, bytes, int, "tuple[str, dict[str, Any]] | None"]
+"""(path, language, bytes, size, (cache key, what the entry holds besides the summary))"""
+_Outcome = tuple[str, "FileSummary | str | None", bool]
+"""(`ok` or `error`, the summary or the error, whether the worker wrote the cache entry)"""
+
+
+def _work_many(tasks: Sequence[_Task]) -> list[_Outcome]:
     return [_work(task) for task in tasks]
 
 
-def _work(task: tuple[str, str, bytes, int]) -> tuple[str, FileSummary | str | None]:
-    """Summarize one file in a worker; an exception comes back as text naming the file."""
-    rel, language, data, size = task
+def _work(task: _Task) -> _Outcome:
+    """Summarize one file in a worker, and write its cache entry (in parallel, and while the
+    run goes on: creating a file costs a millisecond here); an exception comes back as text
+    naming the file."""
+    rel, language, data, size, entry = task
     assert _SETTINGS is not None
     try:
-        return "ok", _summarize(rel, language, data, size, _SETTINGS)
+        summary = _summarize(rel, language, data, size, _SETTINGS)
     except Exception as exc:
-        return "error", f"while analysing {rel}: {type(exc).__name__}: {exc}"
+        return "error", f"while analysing {rel}: {type(exc).__name__}: {exc}", False
+    if entry is None or _CACHE is None or _empty(summary):
+        return "ok", summary, False  # an empty summary goes to the scan pack (`save`)
+    key, held = entry
+    _CACHE.put(Entry(key, {**held, "summary": summary}, _dependencies(summary, _SETTINGS)))
+    return "ok", summary, True
+
+
+def _dependencies(
+    summary: FileSummary | None, settings: Settings
+) -> tuple[tuple[str, str | None], ...]:
+    if isinstance(summary, FileSummary) and summary.dependencies:
+        return dependency_digests(summary.dependencies, settings)
+    return ()
 
 
 def _summarize(
@@ -462,7 +484,7 @@ class _Runner:
         self.cache = cache
         self.progress = progress
         self.pool: Executor | None = None
-        self._running: dict[Future[list[tuple[str, FileSummary | str | None]]], list[_File]] = {}
+        self._running: dict[Future[list[_Outcome]], list[_File]] = {}
         self._ready: list[_File] = []
         self._in_flight: set[int] = set()
         self.parsed = 0
@@ -507,7 +529,7 @@ class _Runner:
             size = max(1, min(16, len(ordered) // (self.jobs * 8)))
             for begin in range(0, len(ordered), size):
                 chunk = ordered[begin : begin + size]
-                tasks = [(i.source.rel, i.source.language, i.data, i.size) for i in chunk]
+                tasks = [self._task(i) for i in chunk]
                 self._running[pool.submit(_work_many, tasks)] = chunk
                 self._in_flight.update(id(i) for i in chunk)
             return
@@ -530,13 +552,25 @@ class _Runner:
             for future in sorted(completed, key=lambda f: self._running[f][0].source.rel):
                 chunk = self._running.pop(future)
                 self._in_flight.difference_update(id(i) for i in chunk)
-                for item, (status, result) in zip(chunk, future.result(), strict=True):
-                    self._store(item, status, result)
+                for item, (status, result, stored) in zip(chunk, future.result(), strict=True):
+                    self._store(item, status, result, stored)
                     self._ready.append(item)
         found, self._ready = self._ready, []
         return found
 
-    def _store(self, item: _File, status: str, value: FileSummary | str | None) -> None:
+    def _task(self, item: _File) -> _Task:
+        entry = None
+        if self.cache is not None and item.key is not None:
+            held = {k: v for k, v in item.cached.items() if k not in ("summary", "dirty")}
+            if item.scan is not None:
+                held["scan"] = item.scan
+            entry = (item.key, held)
+        return item.source.rel, item.source.language, item.data, item.size, entry
+
+    def _store(
+        self, item: _File, status: str, value: FileSummary | str | None, stored: bool = False
+    ) -> None:
+        """`stored`: the worker wrote the item's cache entry, as `save` would have."""
         self.progress.seen(item.source.rel)
         if status == "error":
             assert isinstance(value, str)
@@ -545,7 +579,9 @@ class _Runner:
         item.summary = value
         item.done = True
         item.cached["summary"] = value
-        item.cached["dirty"] = True
+        if stored and item.scan is not None:
+            item.cached["scan"] = item.scan
+        item.cached["dirty"] = not stored
 
     def _pool(self) -> Executor:
         if self.pool is None:
@@ -555,7 +591,7 @@ class _Runner:
                 max_workers=self.jobs,
                 mp_context=context,
                 initializer=_initialize,
-                initargs=(self.settings,),
+                initargs=(self.settings, self.cache.folder if self.cache is not None else None),
             )
         return self.pool
 
@@ -605,10 +641,7 @@ class _Runner:
             pack.pop(item.key, None)
             if not dirty:
                 continue
-            dependencies: tuple[tuple[str, str | None], ...] = ()
-            summary = item.cached.get("summary")
-            if isinstance(summary, FileSummary) and summary.dependencies:
-                dependencies = dependency_digests(summary.dependencies, self.settings)
+            dependencies = _dependencies(item.cached.get("summary"), self.settings)
             self.cache.put(Entry(item.key, dict(item.cached), dependencies))
         if changed or frozenset(pack) != self._packed:
             self.cache.put(Entry(_pack_key(), pack))

@@ -104,3 +104,27 @@ def test_skipped_files_share_one_cache_entry(project: Project) -> None:
     (root / "lib/m7.py").write_text("from openai import OpenAI\n\nc = OpenAI()\n", "utf-8")
     assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
     assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
+
+
+def test_entries_written_by_workers_are_served(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers write the entries of the files they summarize; a later run reads them (without
+    # the project snapshot, which would serve it whole), and a spec's entry still depends on
+    # the files it references.
+    from advisor.config import load_settings
+    from advisor.discover import discover
+    from advisor.runner import summarize_sources
+
+    monkeypatch.setattr(advisor.runner, "PARALLEL_MIN_BYTES", 0)
+    root = _sse_project(project)
+    settings = load_settings([root])
+    sources = discover([root], settings)
+    cold = summarize_sources(sources, settings, jobs=2)
+    assert cold.parsed >= 2
+    warm = summarize_sources(sources, settings, jobs=2)
+    assert (warm.parsed, warm.summaries) == (0, cold.summaries)
+    (root / "spec/parts.yaml").write_text("Other: {type: string}\n", encoding="utf-8")
+    changed = summarize_sources(sources, settings, jobs=2)
+    assert changed.parsed == 2  # parts.yaml itself, and the spec whose entry depends on it
+    assert changed.summaries != cold.summaries
