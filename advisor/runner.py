@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -487,6 +488,8 @@ class _Runner:
         self._running: dict[Future[list[_Outcome]], list[_File]] = {}
         self._ready: list[_File] = []
         self._in_flight: set[int] = set()
+        self._completed: queue.SimpleQueue[Future[list[_Outcome]]] = queue.SimpleQueue()
+        """Futures of `_running` as they complete (put there by the pool's thread)."""
         self.parsed = 0
         self._pack: dict[str, dict[str, Any]] | None = None
         self._packed: frozenset[str] = frozenset()
@@ -530,8 +533,10 @@ class _Runner:
             for begin in range(0, len(ordered), size):
                 chunk = ordered[begin : begin + size]
                 tasks = [self._task(i) for i in chunk]
-                self._running[pool.submit(_work_many, tasks)] = chunk
+                future = pool.submit(_work_many, tasks)
+                self._running[future] = chunk
                 self._in_flight.update(id(i) for i in chunk)
+                future.add_done_callback(self._completed.put)
             return
         for item in todo:
             try:
@@ -548,8 +553,12 @@ class _Runner:
     def finished(self) -> list[_File]:
         """Started items whose summaries are in, each once; waits for one if none is."""
         if not self._ready and self._running:
-            completed, _ = wait(self._running, return_when=FIRST_COMPLETED)
-            for future in sorted(completed, key=lambda f: self._running[f][0].source.rel):
+            # `concurrent.futures.wait` locks every pending future on each call: with a
+            # thousand of them in flight that was seconds of a large run.
+            completed = [self._completed.get()]
+            while not self._completed.empty():
+                completed.append(self._completed.get())
+            for future in completed:
                 chunk = self._running.pop(future)
                 self._in_flight.difference_update(id(i) for i in chunk)
                 for item, (status, result, stored) in zip(chunk, future.result(), strict=True):
