@@ -17,7 +17,8 @@ import multiprocessing
 import os
 import queue
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,10 @@ from advisor.settings import SIZE_SNIFF_BYTES, Settings
 if TYPE_CHECKING:
     from advisor.prefilter import FileScan
 
+PARALLEL_SCAN_MIN_BYTES = 4 * 1024 * 1024
+"""Below this much source to scan, it is scanned in the main process."""
+SCAN_CHUNK_BYTES = 512 * 1024
+"""About how much source one scan task holds."""
 PARALLEL_MIN_BYTES = 256 * 1024
 """Below this much source to parse at once, worker processes cost more than they save (once
 they run, everything goes to them)."""
@@ -162,10 +167,7 @@ def summarize_sources(
             begun: list[str] = []
             pending: list[str] = []
             pending_bytes = 0
-            for item in python:
-                if item.scan is None and item.size <= settings.max_file_size:
-                    item.cached["dirty"] = True
-                    item.scan = _scan(item)
+            for item in runner.scanned(python):
                 runner.progress.seen(item.source.rel)
                 if runner.jobs > 1 and item.scan is not None and item.scan.triggered:
                     pending.append(item.source.rel)
@@ -341,12 +343,20 @@ def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int, snapshot.
 
 
 def _scan(item: _File) -> FileScan:
+    return _scan_bytes(item.source.rel, item.data)
+
+
+def _scan_bytes(rel: str, data: bytes) -> FileScan:
     from advisor.facts import module_name
     from advisor.prefilter import scan
 
-    module = module_name(item.source.rel)
-    package = module if item.source.rel.endswith("__init__.py") else None
-    return scan(module, item.data, package=package)
+    module = module_name(rel)
+    package = module if rel.endswith("__init__.py") else None
+    return scan(module, data, package=package)
+
+
+def _scan_many(tasks: Sequence[tuple[str, bytes]]) -> list[FileScan]:
+    return [_scan_bytes(rel, data) for rel, data in tasks]
 
 
 def _undecodable(item: _File) -> None:
@@ -566,6 +576,52 @@ class _Runner:
                     self._ready.append(item)
         found, self._ready = self._ready, []
         return found
+
+    def scanned(self, items: Sequence[_File]) -> Iterator[_File]:
+        """The items, in order, each once its scan is known (from the cache, or made now): in
+        the workers when there is a lot to scan, a few chunks ahead of what is handed back, so
+        that what the caller starts meanwhile is not queued behind the whole scan."""
+        todo = [i for i in items if i.scan is None and i.size <= self.settings.max_file_size]
+        for item in todo:
+            item.cached["dirty"] = True
+        volume = sum(len(i.data) for i in todo)
+        if self.jobs <= 1 or volume < PARALLEL_SCAN_MIN_BYTES:
+            for item in items:
+                if item.scan is None and item.size <= self.settings.max_file_size:
+                    item.scan = _scan(item)
+                yield item
+            return
+        pool = self._pool()
+        chunks: list[list[_File]] = [[]]
+        filled = 0
+        for item in todo:
+            if filled >= SCAN_CHUNK_BYTES:
+                chunks.append([])
+                filled = 0
+            chunks[-1].append(item)
+            filled += len(item.data)
+        ahead = 2 * self.jobs
+        futures: deque[Future[list[FileScan]]] = deque()
+
+        def submit(index: int) -> None:
+            if index < len(chunks):
+                tasks = [(i.source.rel, i.data) for i in chunks[index]]
+                futures.append(pool.submit(_scan_many, tasks))
+
+        for first in range(ahead):
+            submit(first)
+        chunk_of = {id(item): index for index, chunk in enumerate(chunks) for item in chunk}
+        resolved = 0
+        for item in items:
+            wanted = chunk_of.get(id(item))
+            while wanted is not None and resolved <= wanted:
+                for scanned, found in zip(
+                    chunks[resolved], futures.popleft().result(), strict=True
+                ):
+                    scanned.scan = found
+                submit(resolved + ahead)
+                resolved += 1
+            yield item
 
     def _task(self, item: _File) -> _Task:
         entry = None

@@ -22,11 +22,21 @@ def _render(paths: list[Path], **options: object) -> str:
     return json_reporter.render(analyze(paths, **options), RenderOptions())  # type: ignore[arg-type]
 
 
-def test_output_is_byte_identical_for_any_job_count(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_is_byte_identical_for_any_job_count(
+    monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
     monkeypatch.setattr(advisor.runner, "PARALLEL_MIN_BYTES", 0)  # workers even for a few files
     one = _render([EXAMPLES], jobs=1, cache=False)
     assert _render([EXAMPLES], jobs=2, cache=False) == one
     assert _render([EXAMPLES], jobs=3, cache=False) == one
+    # scanned in the workers too, one file per task, a few tasks ahead of the analysis
+    monkeypatch.setattr(advisor.runner, "PARALLEL_SCAN_MIN_BYTES", 0)
+    monkeypatch.setattr(advisor.runner, "SCAN_CHUNK_BYTES", 1)
+    assert _render([EXAMPLES], jobs=2, cache=False) == one
+    root = _sse_project(project)
+    cold = _render([root], jobs=1, cache=False)
+    assert _render([root], jobs=2) == cold
+    assert _render([root], jobs=1) == cold  # with the scans the workers made, cached
 
 
 def _sse_project(project: Project) -> Path:
