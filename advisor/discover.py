@@ -122,6 +122,8 @@ class _Walker:
         self.root = settings.root.resolve()
         self.excludes = _Patterns([*settings.exclude, *settings.extend_exclude])
         self._chains: dict[str, _Chain] = {}
+        self._without_gitignore: set[str] = set()
+        """Folders (relative, "" for the root) whose listing shows no .gitignore: not opened."""
 
     def explicit_file(self, path: Path) -> SourceFile | None:
         language = language_of(path)
@@ -134,23 +136,27 @@ class _Walker:
     def walk(self, top: Path) -> Iterator[SourceFile]:
         if self.settings.force_exclude and self._ignored(top, is_dir=True):
             return
-        stack = [top]
+        # (folder, its name relative to the root): the names of what is below are joined from
+        # it, not computed again from a Path for every folder
+        stack = [(str(top), relative_name(top, self.root))]
         while stack:
-            folder = stack.pop()
+            folder, inside = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError:
                 continue
-            inside = relative_name(folder, self.root)
             outside = inside.startswith("/")  # only explicit paths get here: nothing is ignored
             prefix = "" if inside == "." else inside + "/"
+            self._without_gitignore.discard(prefix.rstrip("/"))
+            if not any(e.name == ".gitignore" for e in entries):
+                self._without_gitignore.add(prefix.rstrip("/"))
             subfolders = []
             for entry in entries:
                 rel = prefix + entry.name
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         if outside or not self._ignored_rel(rel, is_dir=True):
-                            subfolders.append(Path(entry.path))
+                            subfolders.append((entry.path, rel))
                         continue
                     if not entry.is_file():
                         continue
@@ -194,7 +200,11 @@ class _Walker:
             cut = 0
         else:
             above = self._chain(folder.rpartition("/")[0] if "/" in folder else "")
-            spec = self._gitignore_in(self.root / folder, root=False)
+            spec = (
+                None
+                if folder in self._without_gitignore
+                else self._gitignore_in(self.root / folder, root=False)
+            )
             cut = len(folder) + 1
         chain = (*above, (cut, spec)) if spec is not None else above
         self._chains[folder] = chain
