@@ -101,7 +101,7 @@ def analyze(
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
-    catalog = catalog_for(settings)
+    catalog = catalog_for(settings, cached=cache)
     sources = discover(resolved_paths, settings)
     project_context = snapshot.context(settings, prefilter=prefilter) if cache else None
     found = summarize_sources(
@@ -215,13 +215,33 @@ def analyze_sources(
     return _conclude(summaries, settings, catalog, skipped)
 
 
-def catalog_for(settings: Settings) -> Catalog:
-    catalog = load_catalog(settings.rule_dirs)
+def catalog_for(settings: Settings, *, cached: bool = False) -> Catalog:
+    """The rule catalog of the settings; `cached`: read from (and kept in) the project's cache,
+    by the contents of the rule files and the build (parsing the rule files' YAML was a tenth
+    of a run served from the snapshot)."""
+    catalog = _cached_catalog(settings) if cached else load_catalog(settings.rule_dirs)
     unknown = [code for code, _ in settings.severity_overrides if catalog.get(code) is None]
     if unknown:
         raise ConfigError(f"severity: unknown rule code {', '.join(unknown)}")
     for pattern, codes in settings.per_file_ignores:
         check_selectors(codes, catalog, f"per-file-ignores '{pattern}'")
+    return catalog
+
+
+def _cached_catalog(settings: Settings) -> Catalog:
+    from advisor.cache import Cache, Entry, digest, fingerprint
+
+    cache = Cache.open(settings.root)
+    if cache is None:
+        return load_catalog(settings.rule_dirs)
+    texts = b"\0\0".join(snapshot.rule_texts(settings.rule_dirs))
+    where = f"catalog\0{fingerprint()}\0{[str(d) for d in settings.rule_dirs]}\0".encode()
+    key = digest(where + texts)
+    found = cache.get(key, lambda _: None)
+    if found is not None and isinstance(found.value, Catalog):
+        return found.value
+    catalog = load_catalog(settings.rule_dirs)
+    cache.put(Entry(key, catalog))
     return catalog
 
 

@@ -687,6 +687,15 @@ class _Runner:
         (every key of the run) when `files` are only the changed ones."""
         if self.cache is None:
             return
+        if keep is not None and not any(
+            item.key and item.cached.get("dirty") and _empty(item.cached.get("summary"))
+            for item in files
+        ):
+            # A run served from the snapshot with nothing new for the pack: the pack is left
+            # as it is (reading it is a tenth of such a run); what it holds for files that
+            # changed since goes at the next full save.
+            self._save_entries(files)
+            return
         current = keep if keep is not None else {item.key for item in files if item.key}
         # files this run did not look up (a served run) keep what the pack held for them
         held = self._scan_pack() if keep is not None else (self._pack or {})
@@ -710,6 +719,19 @@ class _Runner:
             self.cache.put(Entry(item.key, dict(item.cached), dependencies))
         if changed or frozenset(pack) != self._packed:
             self.cache.put(Entry(_pack_key(), pack))
+
+    def _save_entries(self, files: Sequence[_File]) -> None:
+        """The entries of the files summarized (with something in it) and not saved yet."""
+        assert self.cache is not None
+        for item in files:
+            if item.key is None or not item.cached.pop("dirty", False):
+                continue
+            if item.scan is not None:
+                item.cached["scan"] = item.scan
+            summary = item.cached.get("summary")
+            if not _empty(summary):
+                dependencies = _dependencies(summary, self.settings)
+                self.cache.put(Entry(item.key, dict(item.cached), dependencies))
 
     def close(self) -> None:
         if self.pool is not None:

@@ -99,13 +99,14 @@ def context(settings: Settings, *, prefilter: bool) -> str:
     and the rule files (built-in and the project's own, by content)."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{fingerprint()}\0{settings!r}\0prefilter={prefilter}".encode())
-    for text in _rule_texts(settings.rule_dirs):
+    for text in rule_texts(settings.rule_dirs):
         h.update(b"\0")
         h.update(text)
     return h.hexdigest()
 
 
-def _rule_texts(rule_dirs: Sequence[Path]) -> list[bytes]:
+def rule_texts(rule_dirs: Sequence[Path]) -> list[bytes]:
+    """The name and bytes of every rule file, built-in and the project's own, in order."""
     texts = []
     builtin = builtin_rules_dir()
     for entry in sorted(builtin.iterdir(), key=lambda e: e.name):

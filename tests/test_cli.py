@@ -252,6 +252,25 @@ def test_test_rules_runs_user_rule_examples(project: Project, run_cli: RunCli) -
     )
 
 
+def test_an_edited_user_rule_is_read_again(project: Project, run_cli: RunCli) -> None:
+    # The parsed catalog is kept in the cache by the rule files' contents: an edit shows.
+    rule = (REPO / "tests" / "fixtures" / "user-rules" / "acme001.yaml").read_text()
+    root = project(
+        {
+            "pyproject.toml": '[tool.advisor]\nrule-dirs = ["policies"]\n',
+            "policies/acme001.yaml": rule,
+            "app.py": SSE_BARE,
+        }
+    )
+    first = run_cli("check", "--select", "ACME", cwd=root)
+    assert "ACME001 event stream without" in first.out
+    (root / "policies" / "acme001.yaml").write_text(
+        rule.replace("event stream without", "stream lacks")
+    )
+    edited = run_cli("check", "--select", "ACME", cwd=root)
+    assert "ACME001 stream lacks" in edited.out
+
+
 def test_invalid_user_rule_file_exits_2(project: Project, run_cli: RunCli) -> None:
     root = project(
         {

@@ -107,7 +107,7 @@ def test_skipped_files_share_one_cache_entry(project: Project) -> None:
     root = project(files)
     assert _render([root], jobs=1) == _render([root], jobs=1, cache=False)
     entries = [e for e in (root / CACHE_DIR / "1").rglob("*") if e.is_file()]
-    assert len(entries) == 3  # app.py, the scan pack, the project snapshot
+    assert len(entries) == 4  # app.py, the scan pack, the project snapshot, the rule catalog
     # More files change than a snapshot compares one by one: the normal path reads the pack.
     for i in range(40):
         (root / f"lib/m{i}.py").write_text(f"X = {i + 1}\n", encoding="utf-8")
