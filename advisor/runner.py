@@ -271,7 +271,7 @@ def _served_by_stat(
         keys[rel] = item.key
         if (trusted := snapshot.trusted(item.stat, started)) is not None:
             stats[rel] = trusted
-    runner.save(list(items.values()), keep=frozenset(keys.values()))
+    runner.save(list(items.values()), changed_only=True)
     return (keys, stats), items
 
 
@@ -679,27 +679,21 @@ class _Runner:
             self._packed = frozenset(self._pack)
         return self._pack
 
-    def save(self, files: Sequence[_File], keep: frozenset[str] | None = None) -> None:
+    def save(self, files: Sequence[_File], *, changed_only: bool = False) -> None:
         """Files with a summary get an entry each; the others (most files of most projects:
         the pre-filter skipped them, or they are data files with nothing to say) share one,
         the scan pack, rewritten when it changes: creating a file costs about a millisecond
-        here, more than scanning one. The pack keeps the entries of `files`, or of `keep`
-        (every key of the run) when `files` are only the changed ones."""
+        here, more than scanning one. `changed_only`: `files` are the few files that changed
+        in a run served from the snapshot; each gets an entry of its own, and the pack (a
+        tenth of such a run to read and write again) is left as it is until the next full
+        save, which takes them in."""
         if self.cache is None:
             return
-        if keep is not None and not any(
-            item.key and item.cached.get("dirty") and _empty(item.cached.get("summary"))
-            for item in files
-        ):
-            # A run served from the snapshot with nothing new for the pack: the pack is left
-            # as it is (reading it is a tenth of such a run); what it holds for files that
-            # changed since goes at the next full save.
+        if changed_only:
             self._save_entries(files)
             return
-        current = keep if keep is not None else {item.key for item in files if item.key}
-        # files this run did not look up (a served run) keep what the pack held for them
-        held = self._scan_pack() if keep is not None else (self._pack or {})
-        pack = {key: value for key, value in held.items() if key in current}
+        current = {item.key for item in files if item.key}
+        pack = {key: value for key, value in (self._pack or {}).items() if key in current}
         changed = False
         for item in files:
             if item.key is None or not item.cached:
@@ -721,17 +715,15 @@ class _Runner:
             self.cache.put(Entry(_pack_key(), pack))
 
     def _save_entries(self, files: Sequence[_File]) -> None:
-        """The entries of the files summarized (with something in it) and not saved yet."""
+        """An entry of its own for each file scanned or summarized and not saved yet."""
         assert self.cache is not None
         for item in files:
             if item.key is None or not item.cached.pop("dirty", False):
                 continue
             if item.scan is not None:
                 item.cached["scan"] = item.scan
-            summary = item.cached.get("summary")
-            if not _empty(summary):
-                dependencies = _dependencies(summary, self.settings)
-                self.cache.put(Entry(item.key, dict(item.cached), dependencies))
+            dependencies = _dependencies(item.cached.get("summary"), self.settings)
+            self.cache.put(Entry(item.key, dict(item.cached), dependencies))
 
     def close(self) -> None:
         if self.pool is not None:
