@@ -778,8 +778,46 @@ class Suppression:
     `x-advisor-ignore` on a path item becomes a suppression per operation, all written once."""
 
 
+class _Compact:
+    """Pickled as a tuple of field values, trailing defaults left out, rather than a dict
+    keyed by field name: a large project's summaries hold a hundred thousand call edges, sent
+    from the workers and kept in the cache (a fifth smaller, and faster to load)."""
+
+    __slots__ = ()
+
+    def __getstate__(self) -> tuple[object, ...]:
+        names, defaults = _layout(type(self))
+        values = [self.__dict__[name] for name in names]
+        while values and values[-1] is defaults[len(values) - 1]:
+            values.pop()
+        return tuple(values)
+
+    def __setstate__(self, state: tuple[object, ...] | dict[str, object]) -> None:
+        if isinstance(state, dict):  # pickled before this class was compact
+            self.__dict__.update(state)
+            return
+        names, defaults = _layout(type(self))
+        self.__dict__.update(zip(names, (*state, *defaults[len(state) :]), strict=True))
+
+
+_MISSING = object()
+_LAYOUTS: dict[type, tuple[tuple[str, ...], tuple[object, ...]]] = {}
+
+
+def _layout(cls: type) -> tuple[tuple[str, ...], tuple[object, ...]]:
+    """(field names, defaults: `_MISSING` where there is none) of a dataclass, in order."""
+    found = _LAYOUTS.get(cls)
+    if found is None:
+        fields = dataclasses.fields(cls)
+        defaults = tuple(
+            f.default if f.default is not dataclasses.MISSING else _MISSING for f in fields
+        )
+        found = _LAYOUTS[cls] = (tuple(f.name for f in fields), defaults)
+    return found
+
+
 @dataclass(frozen=True)
-class FunctionInfo:
+class FunctionInfo(_Compact):
     symbol: str
     """`module.qualname`; module-level code is the module itself, a `__main__` block
     `module.__main__`."""
@@ -791,7 +829,7 @@ class FunctionInfo:
 
 
 @dataclass(frozen=True)
-class Edge:
+class Edge(_Compact):
     """`caller` calls (or hands over) `callee`; callee is a symbol as the module names it."""
 
     caller: str

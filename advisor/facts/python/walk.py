@@ -111,12 +111,24 @@ class Context:
         """`branch_of` the node being looked at (or any node the walk has entered)."""
         return branch_of(node, self.parents, SCOPE_ROOTS)
 
+    callers: dict[tuple[int, bool], str] = field(default_factory=dict)
+    """`caller` of each scope: one string for all the edges of a function (stored once, not
+    once per edge, when the summary is pickled)."""
+
     @property
     def caller(self) -> str:
         """The call-graph symbol of the code being walked."""
-        if self.scope.qualname:
-            return f"{self.module.module}.{self.scope.qualname}"
-        return f"{self.module.module}.__main__" if self.main_guard else self.module.module
+        key = (id(self.scope), self.main_guard)
+        found = self.callers.get(key)
+        if found is None:
+            if self.scope.qualname:
+                found = f"{self.module.module}.{self.scope.qualname}"
+            elif self.main_guard:
+                found = f"{self.module.module}.__main__"
+            else:
+                found = self.module.module
+            self.callers[key] = found
+        return found
 
     def location(self, node: ast.AST) -> Location:
         line = getattr(node, "lineno", 1)
