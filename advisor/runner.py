@@ -35,6 +35,9 @@ from advisor.settings import SIZE_SNIFF_BYTES, Settings
 if TYPE_CHECKING:
     from advisor.prefilter import FileScan
 
+EARLY_POOL_FILES = 1000
+"""A run without a snapshot to serve it, over this many files, starts its workers before it
+reads the files: they will be needed (a tree this size has megabytes to scan)."""
 PARALLEL_SCAN_MIN_BYTES = 4 * 1024 * 1024
 """Below this much source to scan, it is scanned in the main process."""
 SCAN_CHUNK_BYTES = 512 * 1024
@@ -115,6 +118,8 @@ def summarize_sources(
                 if progress is not None:
                     progress(len(sources), len(sources))
                 return Summaries((), (), runner.parsed, quick[0], last, quick[1])
+    if prefilter and len(sources) >= EARLY_POOL_FILES and (last is None or overlay is not None):
+        runner.warm_up()  # the workers get ready while the files are read
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
     for source in sources:
@@ -163,7 +168,8 @@ def summarize_sources(
             work = _Work(runner, {f.source.rel: f for f in python}, others)
             # The files that trigger are started while the others are still being scanned,
             # once there is enough of them for the workers (scanning a large tree takes a
-            # second or more, and the workers would wait for it).
+            # second or more, and the workers would wait for it). The data files wait for the
+            # end of the scan: they depend on nothing, and the scan decides what comes next.
             begun: list[str] = []
             pending: list[str] = []
             pending_bytes = 0
@@ -173,7 +179,7 @@ def summarize_sources(
                     pending.append(item.source.rel)
                     pending_bytes += len(item.data)
                     if pending_bytes >= PARALLEL_MIN_BYTES:
-                        work.start(pending)
+                        work.start(pending, alone=True)
                         begun.extend(pending)
                         pending, pending_bytes = [], 0
 
@@ -388,6 +394,16 @@ def _initialize(settings: Settings, cache: Path | None) -> None:
     _SETTINGS = settings
     _CACHE = Cache(cache) if cache is not None else None
     collector.worker_started()
+    # What every first task needs (the detectors, the pre-filter's tables), loaded now: with
+    # `warm_up`, while the main process is still reading the files.
+    import advisor.facts  # noqa: F401
+    from advisor.prefilter import vocabulary
+
+    vocabulary()
+
+
+def _nothing() -> None:
+    """A task that makes the pool start a worker."""
 
 
 _Task = tuple[str, str, bytes, int, "tuple[str, dict[str, Any]] | None"]
@@ -452,15 +468,18 @@ def _reader(settings: Settings) -> Callable[[str], bytes | None]:
 
 class _Work:
     """The runner as the pre-filter's `Work`: Python files by path; the other files (specs,
-    manifests) go with the first ones started."""
+    manifests) go with the first ones started (unless `alone`)."""
 
     def __init__(self, runner: _Runner, by_path: Mapping[str, _File], others: list[_File]) -> None:
         self.runner = runner
         self.by_path = by_path
         self.others = others
 
-    def start(self, paths: Sequence[str]) -> None:
+    def start(self, paths: Sequence[str], *, alone: bool = False) -> None:
         items = [self.by_path[p] for p in paths]
+        if alone:
+            self.runner.start(items)
+            return
         self.runner.start([*self.others, *items])
         self.others.clear()
 
@@ -647,6 +666,13 @@ class _Runner:
         if stored and item.scan is not None:
             item.cached["scan"] = item.scan
         item.cached["dirty"] = not stored
+
+    def warm_up(self) -> None:
+        """Starts the worker processes now (they start on the first tasks otherwise)."""
+        if self.jobs > 1:
+            pool = self._pool()
+            for _ in range(self.jobs):
+                pool.submit(_nothing)
 
     def _pool(self) -> Executor:
         if self.pool is None:
