@@ -9,7 +9,7 @@ answer (a growing conversation, a running summary) cannot be sent as independent
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import constant, walk_without_scopes
@@ -105,7 +105,8 @@ def collection_size(expr: ast.expr | None, scope: Scope) -> int | None:
 
 @dataclass(frozen=True)
 class _LoopState:
-    """What a `for` loop's body does to names, computed once per loop."""
+    """What a `for` loop's body does to names, computed once per loop (the first uses only
+    when a call asks: another walk of the loop, and most calls never need it)."""
 
     changed: frozenset[str]
     """Names changed in place (`x += 1`, `history.append(...)`, `conv.add(...)`)."""
@@ -115,8 +116,18 @@ class _LoopState:
     """Names assigned in the body -> the names their values read."""
     items: frozenset[str]
     """The loop's own target."""
-    first_load: dict[str, int]
-    first_store: dict[str, int]
+    loop: ast.For | ast.AsyncFor
+    first_uses: dict[str, tuple[dict[str, int], dict[str, int]]] = field(
+        default_factory=dict, compare=False
+    )
+    """`_first_uses` of the loop, once asked for (under the key "")."""
+
+    def first(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(first line that reads, first line that assigns) each changed or bound name."""
+        found = self.first_uses.get("")
+        if found is None:
+            found = self.first_uses[""] = _first_uses(self.loop, self.changed | self.bound)
+        return found
 
 
 def _carries_state(loop: Loop, call: ast.expr, scope: Scope) -> bool:
@@ -142,7 +153,8 @@ def _carries_state(loop: Loop, call: ast.expr, scope: Scope) -> bool:
         # nothing.
         if candidate not in state.bound:
             return True
-        load, store = state.first_load.get(candidate), state.first_store.get(candidate)
+        first_load, first_store = state.first()
+        load, store = first_load.get(candidate), first_store.get(candidate)
         if load is not None and store is not None and load <= store:
             return True
     return False
@@ -172,14 +184,12 @@ def _loop_state(loop: ast.For | ast.AsyncFor, scope: Scope) -> _LoopState:
             assert isinstance(node.func, ast.Attribute)
             if node.func.attr in _MUTATORS:
                 changed.add(_receiver(node) or "")
-    first_load, first_store = _first_uses(loop, changed | bound)
     state = _LoopState(
         changed=frozenset(changed),
         bound=frozenset(bound),
         derived={name: frozenset(names) for name, names in derived.items()},
         items=frozenset(n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)),
-        first_load=first_load,
-        first_store=first_store,
+        loop=loop,
     )
     scope.memo[key] = state
     return state
@@ -205,7 +215,7 @@ def _names_read(expr: ast.AST) -> set[str]:
 
 
 def _first_uses(
-    loop: ast.For | ast.AsyncFor, names: set[str]
+    loop: ast.For | ast.AsyncFor, names: frozenset[str] | set[str]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """The first line of the loop body that reads, and that assigns, each name. A read in the
     value of an assignment counts as before the assignment on the same line."""

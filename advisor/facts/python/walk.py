@@ -95,8 +95,8 @@ class Context:
     source: PythonSource
     scope: Scope
     module: ModuleBuilder
-    signatures: tuple[tuple[int, int], ...] = ()
-    """Line spans of the signatures of the enclosing functions (suppression anchors)."""
+    functions: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...] = ()
+    """The enclosing functions, innermost first."""
     loops: tuple[Loop, ...] = ()
     """Loops around the node, innermost last (reset in each function)."""
     main_guard: bool = False
@@ -107,9 +107,24 @@ class Context:
     the ancestors of the node being looked at, without a second walk of its scope
     (`Scope.parents`, which also holds the nodes not reached yet, costs one)."""
 
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """`signature_span` of the functions asked about."""
+
     def branch(self, node: ast.AST) -> Branch:
         """`branch_of` the node being looked at (or any node the walk has entered)."""
         return branch_of(node, self.parents, SCOPE_ROOTS)
+
+    @property
+    def signatures(self) -> tuple[tuple[int, int], ...]:
+        """Line spans of the signatures of the enclosing functions (suppression anchors):
+        found when a fact needs them, not for every function."""
+        found = []
+        for function in self.functions:
+            span = self.spans.get(id(function))
+            if span is None:
+                span = self.spans[id(function)] = signature_span(function, self.source)
+            found.append(span)
+        return tuple(found)
 
     callers: dict[tuple[int, bool], str] = field(default_factory=dict)
     """`caller` of each scope: one string for all the edges of a function (stored once, not
@@ -245,7 +260,7 @@ class _State(NamedTuple):
     the main guard make a new one."""
 
     scope: Scope
-    signatures: tuple[tuple[int, int], ...]
+    functions: tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]
     loops: tuple[Loop, ...]
     main_guard: bool
 
@@ -280,10 +295,10 @@ def run_detectors(
         node, state = stack.pop()
         if state is not current:
             current = state
-            context.scope, context.signatures, context.loops, context.main_guard = state
+            context.scope, context.functions, context.loops, context.main_guard = state
         for handler in dispatch.get(node.__class__, ()):
             handler(node, context)
-        children = _children(node, state, source, leaves)
+        children = _children(node, state, leaves)
         for child, _ in children:
             parents[id(child)] = node
         stack.extend(reversed(children))
@@ -295,7 +310,7 @@ def run_detectors(
 
 
 def _children(
-    node: ast.AST, state: _State, source: PythonSource, leaves: tuple[type[ast.AST], ...] = ()
+    node: ast.AST, state: _State, leaves: tuple[type[ast.AST], ...] = ()
 ) -> list[tuple[ast.AST, _State]]:
     """The nodes to visit below `node` (not the dead ones), each with its context. A node's
     type is looked up once (this runs for every node of every module analysed)."""
@@ -307,19 +322,19 @@ def _children(
     special = _SPECIAL.get(node.__class__)
     if special is None:
         return [(child, state) for child in found]
-    scope, signatures, loops, main = state
+    scope, functions, loops, main = state
     if special == "scope":
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda)
-        inner_signatures = signatures
+        inner_functions = functions
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            inner_signatures = (signature_span(node, source), *signatures)
+            inner_functions = (node, *functions)
         body = node.body if isinstance(node.body, list) else [node.body]
         body_ids = {id(child) for child in body}
         # A lambda runs where it is used, typically right there (`executor.map(lambda r: ...)`),
         # so its body keeps the loops around it; a function's body starts afresh.
         is_lambda = isinstance(node, ast.Lambda)
         inner = _State(
-            scope.child(node), inner_signatures, loops if is_lambda else (), main and is_lambda
+            scope.child(node), inner_functions, loops if is_lambda else (), main and is_lambda
         )
         # decorators, defaults and bases run in the scope around the definition
         return [(child, inner if id(child) in body_ids else state) for child in found]
@@ -327,7 +342,7 @@ def _children(
         assert isinstance(node, ast.For | ast.AsyncFor | ast.While)
         kind = "while" if isinstance(node, ast.While) else "for"
         looped = _State(
-            scope, signatures, (*loops, Loop(node, kind, getattr(node, "iter", None))), main
+            scope, functions, (*loops, Loop(node, kind, getattr(node, "iter", None))), main
         )
         inside = {id(child) for child in node.body}
         if isinstance(node, ast.While):  # the condition runs on every turn, like the body
@@ -336,19 +351,19 @@ def _children(
     if special == "comprehension":
         assert isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp)
         loop = Loop(node, "comprehension", node.generators[0].iter)
-        looped = _State(scope, signatures, (*loops, loop), main)
+        looped = _State(scope, functions, (*loops, loop), main)
         return [(child, looped) for child in found]
     if special == "call":
         assert isinstance(node, ast.Call)
         if node.args and isinstance(node.args[0], ast.Lambda):
             fan_out = fan_out_loop(node, scope)
             if fan_out is not None:
-                looped = _State(scope, signatures, (*loops, fan_out), main)
+                looped = _State(scope, functions, (*loops, fan_out), main)
                 return [(child, looped if child is node.args[0] else state) for child in found]
         return [(child, state) for child in found]
     assert isinstance(node, ast.If)
     if scope.parent is None and not main and is_main_guard(node):
-        guarded = _State(scope, signatures, loops, True)
+        guarded = _State(scope, functions, loops, True)
         body_ids = {id(child) for child in node.body}
         return [(child, guarded if id(child) in body_ids else state) for child in found]
     return [(child, state) for child in found]
