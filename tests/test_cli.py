@@ -226,15 +226,23 @@ def test_help_and_version(run_cli: RunCli) -> None:
     assert "--select CODES" in help_text.out
 
 
-def test_test_rules_runs_user_rule_examples(project: Project, run_cli: RunCli) -> None:
-    rule = (REPO / "tests" / "fixtures" / "user-rules" / "acme001.yaml").read_text()
-    root = project(
+_ACME001 = (REPO / "tests" / "fixtures" / "user-rules" / "acme001.yaml").read_text()
+
+
+def _acme_project(project: Project) -> Path:
+    """A project with one rule of its own (`policies/acme001.yaml`) and code it flags."""
+    return project(
         {
             "pyproject.toml": '[tool.advisor]\nrule-dirs = ["policies"]\n',
-            "policies/acme001.yaml": rule,
+            "policies/acme001.yaml": _ACME001,
             "app.py": SSE_BARE,
         }
     )
+
+
+def test_test_rules_runs_user_rule_examples(project: Project, run_cli: RunCli) -> None:
+    rule = _ACME001
+    root = _acme_project(project)
     passed = run_cli("test-rules", cwd=root)
     assert passed.out.splitlines() == ["ACME001 sse-needs-cache-control: ok", "1 passed, 0 failed."]
     assert passed.status == ExitCode.OK
@@ -254,14 +262,8 @@ def test_test_rules_runs_user_rule_examples(project: Project, run_cli: RunCli) -
 
 def test_an_edited_user_rule_is_read_again(project: Project, run_cli: RunCli) -> None:
     # The parsed catalog is kept in the cache by the rule files' contents: an edit shows.
-    rule = (REPO / "tests" / "fixtures" / "user-rules" / "acme001.yaml").read_text()
-    root = project(
-        {
-            "pyproject.toml": '[tool.advisor]\nrule-dirs = ["policies"]\n',
-            "policies/acme001.yaml": rule,
-            "app.py": SSE_BARE,
-        }
-    )
+    rule = _ACME001
+    root = _acme_project(project)
     first = run_cli("check", "--select", "ACME", cwd=root)
     assert "ACME001 event stream without" in first.out
     (root / "policies" / "acme001.yaml").write_text(
