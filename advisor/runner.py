@@ -118,16 +118,20 @@ def summarize_sources(
                 if progress is not None:
                     progress(len(sources), len(sources))
                 return Summaries((), (), runner.parsed, quick[0], last, quick[1])
-    if prefilter and len(sources) >= EARLY_POOL_FILES and (last is None or overlay is not None):
+    if prefilter and len(sources) >= EARLY_POOL_FILES and last is None:
         runner.warm_up()  # the workers get ready while the files are read
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
-    for source in sources:
-        loaded = read_already.get(source.rel) or _load(source, settings, cache, overlay)
-        if isinstance(loaded, FileSummary):
-            early[source.rel] = loaded
-        else:
-            files.append(loaded)
+    try:
+        for source in sources:
+            loaded = read_already.get(source.rel) or _load(source, settings, cache, overlay)
+            if isinstance(loaded, FileSummary):
+                early[source.rel] = loaded
+            else:
+                files.append(loaded)
+    except BaseException:
+        runner.close()
+        raise
 
     keys = (
         {f.source.rel: f.key for f in files if f.key is not None}
