@@ -166,7 +166,7 @@ def summarize_sources(
         if not prefilter:
             runner.run([*others, *python])
         else:
-            from advisor.facts import module_name
+            from advisor.paths import module_name
             from advisor.prefilter import analyse
 
             work = _Work(runner, {f.source.rel: f for f in python}, others)
@@ -357,7 +357,7 @@ def _scan(item: _File) -> FileScan:
 
 
 def _scan_bytes(rel: str, data: bytes) -> FileScan:
-    from advisor.facts import module_name
+    from advisor.paths import module_name
     from advisor.prefilter import scan
 
     module = module_name(rel)

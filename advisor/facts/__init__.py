@@ -23,6 +23,7 @@ from advisor.facts.python.routes import RouteDetector
 from advisor.facts.python.walk import Detector, run_detectors
 from advisor.facts.suppressions import python_suppressions
 from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
+from advisor.paths import module_name
 from advisor.read.python import PythonSource, parse_python
 from advisor.read.source import TextFailure
 from advisor.settings import SIZE_SNIFF_BYTES, Settings
@@ -49,14 +50,6 @@ def python_detectors() -> list[Detector]:
         MiddlewareDetector(),
         FunctionHintDetector(),
     ]
-
-
-def module_name(path: str) -> str:
-    """`app/routes/chat.py` -> `app.routes.chat` (packages drop `__init__`)."""
-    parts = path.removesuffix(".py").split("/")
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(p for p in parts if p and p != "..")
 
 
 def summarize(
