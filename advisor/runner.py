@@ -426,15 +426,25 @@ def _work(task: _Task) -> _Outcome:
     naming the file."""
     rel, language, data, size, entry = task
     assert _SETTINGS is not None
-    try:
-        summary = _summarize(rel, language, data, size, _SETTINGS)
-    except Exception as exc:
-        return "error", f"while analysing {rel}: {type(exc).__name__}: {exc}", False
+    status, summary = _attempt(rel, language, data, size, _SETTINGS)
+    if status == "error":
+        return status, summary, False
+    assert not isinstance(summary, str)
     if entry is None or _CACHE is None or _empty(summary):
         return "ok", summary, False  # an empty summary goes to the scan pack (`save`)
     key, held = entry
     _CACHE.put(Entry(key, {**held, "summary": summary}, _dependencies(summary, _SETTINGS)))
     return "ok", summary, True
+
+
+def _attempt(
+    rel: str, language: str, data: bytes, size: int, settings: Settings
+) -> tuple[str, FileSummary | str | None]:
+    """(`ok`, the summary), or (`error`, text naming the file) when a detector raised."""
+    try:
+        return "ok", _summarize(rel, language, data, size, settings)
+    except Exception as exc:
+        return "error", f"while analysing {rel}: {type(exc).__name__}: {exc}"
 
 
 def _dependencies(
@@ -572,14 +582,10 @@ class _Runner:
                 future.add_done_callback(self._completed.put)
             return
         for item in todo:
-            try:
-                value: FileSummary | str | None = _summarize(
-                    item.source.rel, item.source.language, item.data, item.size, self.settings
-                )
-                status = "ok"
-            except Exception as exc:
-                status = "error"
-                value = f"while analysing {item.source.rel}: {type(exc).__name__}: {exc}"
+            source = item.source
+            status, value = _attempt(
+                source.rel, source.language, item.data, item.size, self.settings
+            )
             self._store(item, status, value)
             self._ready.append(item)
 
@@ -737,10 +743,8 @@ class _Runner:
                     changed = True
                 continue
             pack.pop(item.key, None)
-            if not dirty:
-                continue
-            dependencies = _dependencies(item.cached.get("summary"), self.settings)
-            self.cache.put(Entry(item.key, dict(item.cached), dependencies))
+            if dirty:
+                self._put(item)
         if changed or frozenset(pack) != self._packed:
             self.cache.put(Entry(_pack_key(), pack))
 
@@ -752,8 +756,13 @@ class _Runner:
                 continue
             if item.scan is not None:
                 item.cached["scan"] = item.scan
-            dependencies = _dependencies(item.cached.get("summary"), self.settings)
-            self.cache.put(Entry(item.key, dict(item.cached), dependencies))
+            self._put(item)
+
+    def _put(self, item: _File) -> None:
+        """The item's own entry: what the cache holds for it, with what its summary read."""
+        assert self.cache is not None and item.key is not None
+        dependencies = _dependencies(item.cached.get("summary"), self.settings)
+        self.cache.put(Entry(item.key, dict(item.cached), dependencies))
 
     def close(self) -> None:
         if self.pool is not None:
