@@ -12,7 +12,10 @@ advisor/data, so a new table entry moves the filter with it), and a file is anal
    so `from litellm.types.utils import ModelResponse` alone does not trigger, nor does the
    openai package's `from .._models import BaseModel`, while `from .. import OpenAI` in
    openai/lib does (inside a library's own package, the module's own name counts too:
-   openai/lib/azure.py defines `openai.lib.azure.AzureOpenAI`). A file also triggers when it
+   openai/lib/azure.py defines `openai.lib.azure.AzureOpenAI`). Some names count only in a
+   file that also holds a word their detectors cannot do without (`Triggers.needs`): an HTTP
+   library's, with `while` or a chunk iterator's name (`iter_content`), since its responses
+   matter only in a poll loop or a loop over the body's pieces. A file also triggers when it
    holds a declared word (an `advisor:` comment), a settings string naming a middleware, or a
    header name;
 2. it imports a module that leads to a fact: a module with facts, or one that exports a client
@@ -80,8 +83,16 @@ class Triggers:
     names: frozenset[str] = frozenset()
     leading: frozenset[str] = frozenset()
     under: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()
+    """When not empty, the qualified names count only in a file that also holds one of these
+    words (anywhere, in any context): what the detector's facts cannot exist without besides
+    the import. An HTTP library's responses matter only in a loop, and a poll only in a
+    `while` loop: a file that imports `requests` and holds neither `while` nor a chunk
+    iterator's name (`iter_content`) gives those detectors nothing to see."""
 
     def __or__(self, other: Triggers) -> Triggers:
+        if self.needs != other.needs:
+            raise ValueError("triggers that need different words are separate groups")
         return Triggers(
             self.modules | other.modules,
             self.words | other.words,
@@ -89,7 +100,12 @@ class Triggers:
             self.names | other.names,
             self.leading | other.leading,
             self.under | other.under,
+            self.needs,
         )
+
+    def needing(self, words: Iterable[str]) -> Triggers:
+        """These triggers, counting their names only in a file that holds one of `words`."""
+        return dataclasses.replace(self, needs=frozenset(words))
 
 
 def library(
@@ -164,6 +180,15 @@ def http_triggers() -> Triggers:
     return library(names, under=roots(names))
 
 
+def chunk_decode_triggers() -> Group:
+    """A chunk-decode fact is a `for` loop over a chunk iterator (`iter_content`, a name the
+    file holds: the call is in the loop header or assigned to the name it iterates) or a
+    `while` loop that reads the body piece by piece; an SDK's raw response iterates the same
+    way, and the SDK's triggers count as they are."""
+    iterators = tables.http_clients().iterators
+    return sdk_triggers(), http_triggers().needing([*iterators, "while"])
+
+
 def response_triggers() -> Triggers:
     hooks = tables.header_hooks()
     streams = tables.stream_tables()
@@ -212,13 +237,15 @@ def entry_triggers() -> Triggers:
     )
 
 
-def polling_triggers() -> Triggers:
+def polling_triggers() -> Group:
+    """Status reads of provider jobs and task queues; an HTTP GET is a poll only in a `while`
+    loop."""
     table = tables.polling()
     return (
         sdk_triggers()
-        | http_triggers()
         | library(dotted(table.job_classes, table.produced_by_call, table.produced_by_method))
-        | library(dotted(table.tasks.decorators, table.tasks.app_classes))
+        | library(dotted(table.tasks.decorators, table.tasks.app_classes)),
+        http_triggers().needing(["while"]),
     )
 
 
@@ -235,13 +262,17 @@ def hint_triggers() -> Triggers:
     return Triggers(words=frozenset({MARKER}))
 
 
-TRIGGERS: dict[str, Callable[[], Triggers]] = {
+Group = Triggers | tuple[Triggers, ...]
+"""A detector's triggers: one set, or several that need different words (`Triggers.needs`);
+any one of them makes a file worth parsing."""
+
+TRIGGERS: dict[str, Callable[[], Group]] = {
     "GraphDetector": entry_triggers,
     "RouteDetector": route_triggers,
     "ResponseDetector": response_triggers,
     "LlmCallDetector": sdk_triggers,
     "StreamConsumptionDetector": sdk_triggers,
-    "ChunkDecodeDetector": lambda: http_triggers() | sdk_triggers(),
+    "ChunkDecodeDetector": chunk_decode_triggers,
     "PollingDetector": polling_triggers,
     "MiddlewareDetector": lambda: middleware_triggers() | response_triggers(),
     "FunctionHintDetector": hint_triggers,
@@ -250,12 +281,38 @@ TRIGGERS: dict[str, Callable[[], Triggers]] = {
 comments need `advisor:` as hints do."""
 
 
+def members(group: Group) -> tuple[Triggers, ...]:
+    return group if isinstance(group, tuple) else (group,)
+
+
+@functools.cache
+def groups() -> tuple[Triggers, ...]:
+    """Every detector's triggers, merged by the words they need: the ones that need none
+    first."""
+    merged: dict[frozenset[str], Triggers] = {}
+    for declared in TRIGGERS.values():
+        for triggers in members(declared()):
+            known = merged.get(triggers.needs)
+            merged[triggers.needs] = triggers if known is None else known | triggers
+    # The same names needing different words: one group that needs any of them (or nothing,
+    # when one of them needs nothing).
+    alike: dict[Triggers, list[frozenset[str]]] = {}
+    for needs, triggers in merged.items():
+        alike.setdefault(dataclasses.replace(triggers, needs=frozenset()), []).append(needs)
+    found = [
+        triggers.needing(frozenset().union(*needs) if all(needs) else ())
+        for triggers, needs in alike.items()
+    ]
+    return tuple(sorted(found, key=lambda t: (bool(t.needs), sorted(t.needs))))
+
+
 @functools.cache
 def vocabulary() -> Triggers:
-    """Everything that makes a Python file worth parsing (every detector's triggers)."""
+    """Everything that can make a Python file worth parsing (every detector's triggers, the
+    words they need aside)."""
     found = Triggers()
-    for triggers in TRIGGERS.values():
-        found = found | triggers()
+    for triggers in groups():
+        found = found | dataclasses.replace(triggers, needs=frozenset())
     return found
 
 
@@ -318,7 +375,11 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
     triggered = (
         (
             (own or _module_pattern().search(blob) is not None)
-            and any(_may_be_looked_up(name) for name in (module, *imports) if name)
+            and any(
+                _holds_any(data, _needed_words(index))
+                and any(_may_be_looked_up(name, index) for name in (module, *imports) if name)
+                for index in range(len(groups()))
+            )
         )
         or any(word.encode() in data for word in vocabulary().words)
         or any(pattern in data for pattern in _string_patterns())
@@ -328,9 +389,20 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
 
 
 @functools.cache
-def _looked_up_names() -> tuple[frozenset[str], frozenset[str]]:
-    """(every leading part of a name the detectors look up, the names that count extended)"""
-    found = vocabulary()
+def _needed_words(index: int) -> tuple[bytes, ...]:
+    return tuple(word.encode() for word in sorted(groups()[index].needs))
+
+
+def _holds_any(data: bytes, words: tuple[bytes, ...]) -> bool:
+    """Whether `data` holds one of `words`; no words needed, no condition."""
+    return not words or any(word in data for word in words)
+
+
+@functools.cache
+def _looked_up_names(index: int) -> tuple[frozenset[str], frozenset[str]]:
+    """(every leading part of a name the detectors look up, the names that count extended),
+    for one group of `groups()`."""
+    found = groups()[index]
     leading = {
         ".".join(parts[:cut])
         for name in found.names | found.leading | found.under
@@ -340,13 +412,14 @@ def _looked_up_names() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(leading), found.names | found.under
 
 
-def _may_be_looked_up(name: str) -> bool:
+def _may_be_looked_up(name: str, index: int) -> bool:
     """Whether `name` (what one of a file's imports binds, or a module inside a library's own
-    package), or an attribute of it, may be a name a detector looks up (`Triggers`). Such a
-    module's own definitions are named after it, and its relative imports after the library:
-    `from .. import OpenAI` in openai/lib binds `openai.OpenAI`, a client class, while
-    `from .._models import BaseModel` binds nothing any detector knows."""
-    leading, extended = _looked_up_names()
+    package), or an attribute of it, may be a name a detector looks up (`Triggers`; those of
+    group `index` of `groups()`). Such a module's own definitions are named after it, and its
+    relative imports after the library: `from .. import OpenAI` in openai/lib binds
+    `openai.OpenAI`, a client class, while `from .._models import BaseModel` binds nothing
+    any detector knows."""
+    leading, extended = _looked_up_names(index)
     if name in leading:
         return True
     parts = name.split(".")

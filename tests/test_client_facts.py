@@ -13,10 +13,26 @@ import pytest
 
 from advisor.facts import summarize_python
 from advisor.model import ChunkDecode, PollingLoop
+from advisor.prefilter import TRIGGERS, members
 
 
 def _facts(source: str) -> list[object]:
-    return list(summarize_python("app/client.py", textwrap.dedent(source).encode()).facts)
+    data = textwrap.dedent(source).encode()
+    found = list(summarize_python("app/client.py", data).facts)
+    for fact in found:
+        _holds_what_the_detector_needs(fact, data)
+    return found
+
+
+def _holds_what_the_detector_needs(fact: object, data: bytes) -> None:
+    """The pre-filter lets a file that imports an HTTP library through only when it holds a
+    word these detectors need (`Triggers.needs`): every fact of every test here proves it."""
+    detector = {ChunkDecode: "ChunkDecodeDetector", PollingLoop: "PollingDetector"}.get(type(fact))
+    if detector is None:
+        return
+    needs = {word for triggers in members(TRIGGERS[detector]()) for word in triggers.needs}
+    assert needs, detector
+    assert any(word.encode() in data for word in needs), (fact, sorted(needs))
 
 
 def decodes(source: str) -> list[ChunkDecode]:

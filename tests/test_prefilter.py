@@ -25,7 +25,15 @@ from advisor.facts import module_name, python_detectors, summarize
 from advisor.model import FileSummary
 from advisor.policy.catalog import Example, Rule, load_catalog
 from advisor.policy.selftest import EXAMPLE_FILES
-from advisor.prefilter import TRIGGERS, FileScan, importers, scan, vocabulary
+from advisor.prefilter import (
+    TRIGGERS,
+    FileScan,
+    groups,
+    importers,
+    members,
+    scan,
+    vocabulary,
+)
 from advisor.settings import Settings
 
 CATALOG = load_catalog()
@@ -91,8 +99,8 @@ def test_every_detector_declares_its_triggers() -> None:
     for detector in python_detectors():
         name = type(detector).__name__
         assert name in TRIGGERS, f"{name} declares no triggers in advisor/prefilter.py"
-        triggers = TRIGGERS[name]()
-        assert triggers.modules or triggers.words or triggers.any_case, name
+        for triggers in members(TRIGGERS[name]()):
+            assert triggers.modules or triggers.words or triggers.any_case, name
 
 
 def test_triggers_come_from_the_tables() -> None:
@@ -114,11 +122,49 @@ def test_triggers_come_from_the_tables() -> None:
 
 
 def test_a_library_module_that_defines_a_looked_up_name_triggers() -> None:
-    words = vocabulary()
-    for name in sorted(words.names | words.leading | words.under):
-        module, _, last = name.rpartition(".")
-        if module:
-            assert scan(module, f"def {last}(): ...\n".encode()).triggered, name
+    for triggers in groups():
+        for name in sorted(triggers.names | triggers.leading | triggers.under):
+            module, _, last = name.rpartition(".")
+            if module:
+                for word in sorted(triggers.needs) or [""]:
+                    text = f"def {last}(): ...\n# {word}\n"
+                    assert scan(module, text.encode()).triggered, (name, word)
+
+
+def test_names_that_need_words_count_only_with_one_of_them() -> None:
+    conditional = [triggers for triggers in groups() if triggers.needs]
+    assert conditional, "the HTTP libraries' names need a loop (`while`, a chunk iterator)"
+    for triggers in conditional:
+        assert {"while", "iter_content", "aiter_bytes"} <= triggers.needs
+        for name in sorted(triggers.names | triggers.under):
+            if name.split(".", 1)[0] not in ("requests", "httpx"):
+                continue  # aiohttp's web names count with no condition
+            text = f"import {name.split('.', 1)[0]}\n"
+            assert not scan("app.client", text.encode()).triggered, name
+            for word in sorted(triggers.needs):
+                assert scan("app.client", f"{text}{word}\n".encode()).triggered, (name, word)
+
+
+def test_every_fact_of_a_detector_that_needs_words_is_in_a_file_that_holds_one() -> None:
+    """`Triggers.needs` is a claim about the detectors: checked on every rule example and the
+    examples folder here (and on every snippet of tests/test_client_facts.py)."""
+    examples = [e for rule in CATALOG.rules for e in (*rule.bad, *rule.good)]
+    files = [(path, data) for e in examples for path, data in _sources(e).items()]
+    files += [(p.relative_to(EXAMPLES).as_posix(), p.read_bytes()) for p in EXAMPLES.rglob("*.py")]
+    detectors = {"ChunkDecode": "ChunkDecodeDetector", "PollingLoop": "PollingDetector"}
+    seen = dict.fromkeys(detectors, 0)
+    for path, data in files:
+        if not path.endswith(".py"):
+            continue
+        summary = summarize(path, "python", data, SETTINGS)
+        for fact in summary.facts if summary is not None else ():
+            detector = detectors.get(type(fact).__name__)
+            if detector is None:
+                continue
+            seen[type(fact).__name__] += 1
+            needs = {w for triggers in members(TRIGGERS[detector]()) for w in triggers.needs}
+            assert any(word.encode() in data for word in needs), (path, fact)
+    assert all(seen.values()), seen
 
 
 @pytest.mark.parametrize(
@@ -137,7 +183,12 @@ def test_a_library_module_that_defines_a_looked_up_name_triggers() -> None:
         ("from openai import OpenAI\n", True),
         ("from fastapi.responses import (\n    StreamingResponse,\n)\n", True),
         ("    from flask import Flask  # inside a function\n", True),
-        ("import os, \\\n    requests\n", True),
+        ("import os, \\\n    requests\nwhile pending: ...\n", True),
+        # An HTTP library's responses matter in a loop alone (`Triggers.needs`).
+        ("import requests\nrequests.get(url).json()\n", False),
+        ("import httpx\nfor chunk in r.iter_bytes(): ...\n", True),
+        ("from aiohttp import ClientSession\nasync with ClientSession() as s: ...\n", False),
+        ("from aiohttp import web\napp = web.Application()\n", True),
         ('"""Uses openai in prose only."""\nURL = "https://openai.com"\n', False),
         ('MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware"]\n', True),
         ("# advisor: user-facing=false\ndef job(): ...\n", True),
@@ -163,7 +214,8 @@ def test_what_triggers(text: str, triggered: bool) -> None:
         ("litellm.proxy.x", "from ..main import acompletion\n", False),
         ("litellm.x", "from . import completion\n", True),
         # An HTTP library's own modules: any import of it counts (`imports_library`).
-        ("httpx._client", "from ._models import Response\n", True),
+        ("httpx._client", "from ._models import Response\nwhile True: ...\n", True),
+        ("httpx._client", "from ._models import Response\n", False),
         # Neither the module nor what it imports is a name a detector looks up.
         ("openai.resources.models", "from .._models import BaseModel\nclass X: ...\n", False),
         ("openai.x", "class OpenAI: ...\n", False),
