@@ -190,6 +190,12 @@ def chunk_decode_triggers() -> Group:
 
 
 def response_triggers() -> Triggers:
+    """Response classes, header hooks and event ids. A FastAPI path operation that `yield`s, a
+    Flask view's return value and a handler's request parameter are read only in a function
+    that the same file shows to be a route of that framework (a `RouteHandler` whose framework
+    is known: the app, router or route function it is registered on is named in the file),
+    so the route detector's triggers cover them; nothing else under `fastapi` or `flask`
+    counts (`fastapi.HTTPException`)."""
     hooks = tables.header_hooks()
     streams = tables.stream_tables()
     return library(
@@ -199,8 +205,7 @@ def response_triggers() -> Triggers:
             hooks.wrappers,
             streams.view_returns,
             streams.event_id_keywords,
-        ),
-        under=[*streams.generator_routes, *streams.view_returns],
+        )
     )
 
 

@@ -11,7 +11,7 @@ part of this repository.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from random import Random
 
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from advisor import prefilter
 from advisor.engine import Result, analyze, analyze_sources
 from advisor.facts import module_name, python_detectors, summarize
-from advisor.model import FileSummary
+from advisor.model import FileSummary, RouteHandler
 from advisor.policy.catalog import Example, Rule, load_catalog
 from advisor.policy.selftest import EXAMPLE_FILES
 from advisor.prefilter import (
@@ -145,18 +145,23 @@ def test_names_that_need_words_count_only_with_one_of_them() -> None:
                 assert scan("app.client", f"{text}{word}\n".encode()).triggered, (name, word)
 
 
-def test_every_fact_of_a_detector_that_needs_words_is_in_a_file_that_holds_one() -> None:
-    """`Triggers.needs` is a claim about the detectors: checked on every rule example and the
-    examples folder here (and on every snippet of tests/test_client_facts.py)."""
+def _python_examples() -> Iterator[tuple[str, bytes, FileSummary | None]]:
+    """(path, bytes, full summary) of every Python file of the rule examples and the examples
+    folder."""
     examples = [e for rule in CATALOG.rules for e in (*rule.bad, *rule.good)]
     files = [(path, data) for e in examples for path, data in _sources(e).items()]
     files += [(p.relative_to(EXAMPLES).as_posix(), p.read_bytes()) for p in EXAMPLES.rglob("*.py")]
+    for path, data in files:
+        if path.endswith(".py"):
+            yield path, data, summarize(path, "python", data, SETTINGS)
+
+
+def test_every_fact_of_a_detector_that_needs_words_is_in_a_file_that_holds_one() -> None:
+    """`Triggers.needs` is a claim about the detectors: checked on every rule example and the
+    examples folder here (and on every snippet of tests/test_client_facts.py)."""
     detectors = {"ChunkDecode": "ChunkDecodeDetector", "PollingLoop": "PollingDetector"}
     seen = dict.fromkeys(detectors, 0)
-    for path, data in files:
-        if not path.endswith(".py"):
-            continue
-        summary = summarize(path, "python", data, SETTINGS)
+    for path, data, summary in _python_examples():
         for fact in summary.facts if summary is not None else ():
             detector = detectors.get(type(fact).__name__)
             if detector is None:
@@ -165,6 +170,20 @@ def test_every_fact_of_a_detector_that_needs_words_is_in_a_file_that_holds_one()
             needs = {w for triggers in members(TRIGGERS[detector]()) for w in triggers.needs}
             assert any(word.encode() in data for word in needs), (path, fact)
     assert all(seen.values()), seen
+
+
+def test_a_file_with_a_route_of_a_known_framework_triggers() -> None:
+    """What the response detector reads only in a route of a known framework (a path
+    operation that yields, a Flask view's return value) needs no trigger of its own
+    (`response_triggers`): the file that shows the route's framework triggers already."""
+    seen = 0
+    for path, data, summary in _python_examples():
+        routes = [f for f in (summary.facts if summary else ()) if isinstance(f, RouteHandler)]
+        if any(route.framework for route in routes):
+            module = module_name(path)
+            assert scan(module, data).triggered, path
+            seen += 1
+    assert seen > 20
 
 
 @pytest.mark.parametrize(
@@ -182,6 +201,10 @@ def test_every_fact_of_a_detector_that_needs_words_is_in_a_file_that_holds_one()
         ("import os, openai as oa\n", True),
         ("from openai import OpenAI\n", True),
         ("from fastapi.responses import (\n    StreamingResponse,\n)\n", True),
+        ("from fastapi import APIRouter\n", True),
+        # A framework's names that no detector looks up (`response_triggers`).
+        ("from fastapi import Depends, HTTPException\n", False),
+        ("from flask import jsonify, request\n", False),
         ("    from flask import Flask  # inside a function\n", True),
         ("import os, \\\n    requests\nwhile pending: ...\n", True),
         # An HTTP library's responses matter in a loop alone (`Triggers.needs`).
