@@ -5,9 +5,9 @@ and parsing them is most of the time a run takes. Every Python detector declares
 appear in a file for it to produce anything (`TRIGGERS`, derived from the tables in
 advisor/data, so a new table entry moves the filter with it), and a file is analysed when:
 
-1. it *triggers*: one of its imports binds a qualified name that a detector looks up, or one
-   that leads to such a name (`openai` to `openai.OpenAI`), or extends one (`Triggers`, from
-   the tables). A library's qualified names exist in a module only through an import
+1. it *triggers*: one of its imports binds a qualified name that a detector looks up, or
+   extends one (`Triggers`, from the tables), or leads to one (`openai` to `openai.OpenAI`)
+   and the file holds the part that follows there (`OpenAI`). A library's qualified names exist in a module only through an import
    statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path,
    so `from litellm.types.utils import ModelResponse` alone does not trigger, nor does the
    openai package's `from .._models import BaseModel`, while `from .. import OpenAI` in
@@ -382,7 +382,7 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
             (own or _module_pattern().search(blob) is not None)
             and any(
                 _holds_any(data, _needed_words(index))
-                and any(_may_be_looked_up(name, index) for name in (module, *imports) if name)
+                and any(_may_be_looked_up(name, index, data) for name in (module, *imports) if name)
                 for index in range(len(groups()))
             )
         )
@@ -404,31 +404,48 @@ def _holds_any(data: bytes, words: tuple[bytes, ...]) -> bool:
 
 
 @functools.cache
-def _looked_up_names(index: int) -> tuple[frozenset[str], frozenset[str]]:
-    """(every leading part of a name the detectors look up, the names that count extended),
-    for one group of `groups()`."""
+def _looked_up_names(index: int) -> tuple[dict[str, tuple[bytes, ...]], frozenset[str]]:
+    """For one group of `groups()`: (each name that leads to a name the detectors look up,
+    with the parts that can follow it on the way there; the names that count extended).
+
+    An SDK module used as a client counts as itself only when one of its API's first parts
+    follows (`litellm.completion`), so it is a leading name like the others here."""
     found = groups()[index]
-    leading = {
-        ".".join(parts[:cut])
-        for name in found.names | found.leading | found.under
-        for parts in [name.split(".")]
-        for cut in range(1, len(parts) + 1)
-    }
-    return frozenset(leading), found.names | found.under
+    following: dict[str, set[str]] = defaultdict(set)
+    for name in found.names | found.leading | found.under:
+        parts = name.split(".")
+        for cut in range(1, len(parts)):
+            following[".".join(parts[:cut])].add(parts[cut])
+    extended = found.names | found.under
+    return (
+        {
+            name: tuple(sorted(part.encode() for part in parts))
+            for name, parts in following.items()
+            if name not in extended
+        },
+        extended,
+    )
 
 
-def _may_be_looked_up(name: str, index: int) -> bool:
+def _may_be_looked_up(name: str, index: int, data: bytes) -> bool:
     """Whether `name` (what one of a file's imports binds, or a module inside a library's own
     package), or an attribute of it, may be a name a detector looks up (`Triggers`; those of
     group `index` of `groups()`). Such a module's own definitions are named after it, and its
     relative imports after the library: `from .. import OpenAI` in openai/lib binds
     `openai.OpenAI`, a client class, while `from .._models import BaseModel` binds nothing
-    any detector knows."""
+    any detector knows.
+
+    A name that only leads to one (`openai` to `openai.OpenAI`) counts when the file holds
+    a part that follows it there (`OpenAI`): code reaches `openai.OpenAI` from `openai` only
+    by writing `openai.OpenAI` (or `getattr(openai, "OpenAI")`, whose string holds it too;
+    and inside the package, by defining `OpenAI`). A file that imports `litellm` and writes
+    neither `completion` nor another part of its API cannot call it."""
     leading, extended = _looked_up_names(index)
-    if name in leading:
-        return True
     parts = name.split(".")
-    return any(".".join(parts[:cut]) in extended for cut in range(1, len(parts)))
+    if name in extended or any(".".join(parts[:cut]) in extended for cut in range(1, len(parts))):
+        return True
+    following = leading.get(name)
+    return following is not None and any(part in data for part in following)
 
 
 _FROM = re.compile(r"\s*from\s+(\.*)\s*([\w.]*)\s+import\b(.*)", re.S)

@@ -145,7 +145,7 @@ def test_broken_files_are_findings_not_crashes(project: Project, run_cli: RunCli
         {
             # A file the pre-filter would skip is not parsed at all (advisor/prefilter.py): the
             # broken file mentions a framework, so it is analysed and its error reported.
-            "bad.py": "def f(:\n    pass\nimport fastapi\n",
+            "bad.py": "def f(:\n    pass\nimport fastapi\napp = fastapi.FastAPI()\n",
             "spec.yaml": "openapi: 3.1.0\npaths:\n  /a: {get: [\n",
             "ok.py": SSE_BARE,
         }
@@ -300,7 +300,7 @@ def test_a_detector_bug_names_the_file(
 
     monkeypatch.setattr(advisor.facts, "summarize", flaky)  # the runner imports it when it runs
     monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
-    result = run_cli("check", cwd=project({"a.py": "x = 1\n", "b.py": "import flask\n"}))
+    result = run_cli("check", cwd=project({"a.py": "x = 1\n", "b.py": "from flask import Flask\n"}))
     assert result.status == ExitCode.ERROR
     assert result.err == (
         "advisor: internal error: while analysing b.py: TypeError: unexpected keyword argument "

@@ -186,7 +186,7 @@ def test_findings_in_test_code_are_reported_only_on_request(project, run_cli) ->
             def events():
                 return StreamingResponse(iter(["data: x\\n\\n"]), media_type="text/event-stream")
             """,
-        "tests/broken.py": "def f(:\nimport fastapi\n",
+        "tests/broken.py": "def f(:\nfrom fastapi import FastAPI\n",
     }
     root = project(files)
     default = run_cli("check", "-q", ".", cwd=root)

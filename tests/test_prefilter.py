@@ -190,15 +190,20 @@ def test_a_file_with_a_route_of_a_known_framework_triggers() -> None:
     ("text", "triggered"),
     [
         ("import os\nimport json\n", False),
-        ("import openai\n", True),
-        ("import litellm\n", True),
+        ("import openai\nclient = openai.OpenAI()\n", True),
+        ("import litellm\nlitellm.completion(model=model)\n", True),
+        # A module that only leads to names a detector looks up counts when the file holds
+        # a part that follows it there (`_may_be_looked_up`).
+        ("import openai\n", False),
+        ("import litellm\nlitellm.set_verbose = True\n", False),
+        ("import google.genai\n", True),
         ("from litellm import completion\n", True),
         ("from starlette.middleware import Middleware\n", True),
         # Imports of a library that bind nothing a detector looks up, or leads to one.
         ("from litellm.types.utils import ModelResponse\n", False),
         ("from openai.types.chat import ChatCompletionChunk\n", False),
         ("from app import openai\n", False),
-        ("import os, openai as oa\n", True),
+        ("import os, openai as oa\noa.chat.completions.create()\n", True),
         ("from openai import OpenAI\n", True),
         ("from fastapi.responses import (\n    StreamingResponse,\n)\n", True),
         ("from fastapi import APIRouter\n", True),
@@ -276,7 +281,7 @@ def test_importers_match_module_suffixes_not_just_names() -> None:
 
 
 def test_a_syntax_error_in_a_file_no_rule_reads_is_not_reported(project: Project) -> None:
-    root = project({"tool.py": "def f(:\n", "app.py": "import fastapi\ndef g(:\n"})
+    root = project({"tool.py": "def f(:\n", "app.py": "import fastapi\napp = fastapi.FastAPI(\n"})
     result = analyze([root], cache=False)
     assert [(f.code, f.location.path) for f in result.findings] == [("ADV001", "app.py")]
     assert result.files == ("app.py", "tool.py")  # both checked

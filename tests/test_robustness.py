@@ -29,7 +29,7 @@ SETTINGS = Settings(root=Path("/nonexistent"))
             "syntax.py",
             # Each broken Python file imports a framework: a file that mentions nothing the
             # advisor reads is not parsed at all (advisor/prefilter.py, tests/test_prefilter.py).
-            "def f(:\n    pass\nimport fastapi\n",
+            "def f(:\n    pass\nfrom fastapi import FastAPI\n",
             1,
             f"syntax error under Python {GRAMMAR}: invalid syntax",
         ),
@@ -38,11 +38,16 @@ SETTINGS = Settings(root=Path("/nonexistent"))
         ("cookie.py", b"# -*- coding: klingon -*-\nx = 1\n", 1, "invalid encoding declaration"),
         (
             "deep.py",
-            "x = " + "(" * 300 + "1" + ")" * 300 + "\nimport fastapi\n",
+            "x = " + "(" * 300 + "1" + ")" * 300 + "\nfrom fastapi import FastAPI\n",
             1,
             "too many nested parentheses",
         ),
-        ("tabs.py", "if x:\n\ty = 1\n        z = 2\nimport fastapi\n", 3, "syntax error"),
+        (
+            "tabs.py",
+            "if x:\n\ty = 1\n        z = 2\nfrom fastapi import FastAPI\n",
+            3,
+            "syntax error",
+        ),
         ("spec.yaml", "openapi: 3.0.0\npaths: {a: [\n", 3, "invalid YAML"),
         ("spec.json", '{"openapi": "3.1.0", "paths": {', 1, "invalid JSON"),
         ("two.yaml", "openapi: 3.0.0\n---\nopenapi: 3.0.0\n", 2, "invalid YAML: expected a single"),

@@ -244,7 +244,7 @@ def test_a_point_without_an_end_runs_to_the_end_of_its_line(
     project: Project, run_cli: RunCli
 ) -> None:
     """A parse error is a position: SARIF's default end (the end of the line) says so."""
-    broken = "import openai\ndef f(:\n    pass\n"  # mentions an SDK, so the pre-filter reads it
+    broken = "from openai import OpenAI\ndef f(:\n    pass\n"  # names an SDK client, so the pre-filter reads it
     document = sarif_of(run_cli, cwd=project({"bad.py": broken}))
     validate_sarif(document)
     (result,) = document["runs"][0]["results"]
