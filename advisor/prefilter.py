@@ -6,18 +6,18 @@ appear in a file for it to produce anything (`TRIGGERS`, derived from the tables
 advisor/data, so a new table entry moves the filter with it), and a file is analysed when:
 
 1. it *triggers*: one of its imports binds a qualified name that a detector looks up, or
-   extends one (`Triggers`, from the tables), or leads to one (`openai` to `openai.OpenAI`)
-   and the file holds the part that follows there (`OpenAI`). A library's qualified names exist in a module only through an import
-   statement, a dotted string such as a Django `MIDDLEWARE` entry, or the module's own path,
-   so `from litellm.types.utils import ModelResponse` alone does not trigger, nor does the
-   openai package's `from .._models import BaseModel`, while `from .. import OpenAI` in
-   openai/lib does (inside a library's own package, the module's own name counts too:
-   openai/lib/azure.py defines `openai.lib.azure.AzureOpenAI`). Some names count only in a
-   file that also holds a word their detectors cannot do without (`Triggers.needs`): an HTTP
-   library's, with `while` or a chunk iterator's name (`iter_content`), since its responses
-   matter only in a poll loop or a loop over the body's pieces. A file also triggers when it
-   holds a declared word (an `advisor:` comment), a settings string naming a middleware, or a
-   header name;
+   extends one (`Triggers`, from the tables), or leads to one (`openai` to `openai.OpenAI`) and
+   the file holds the part that follows there (`OpenAI`). A library's qualified names exist in
+   a module only through an import statement, a dotted string such as a Django `MIDDLEWARE`
+   entry, or the module's own path, so `from litellm.types.utils import ModelResponse` alone
+   does not trigger, nor does the openai package's `from .._models import BaseModel`, while
+   `from .. import OpenAI` in openai/lib does (inside a library's own package, the module's own
+   name counts too: openai/lib/azure.py defines `openai.lib.azure.AzureOpenAI`). Some names
+   count only in a file that also holds a word their detectors cannot do without
+   (`Triggers.needs`): an HTTP library's, with `while` or a chunk iterator's name
+   (`iter_content`), since its responses matter only in a poll loop or a loop over the body's
+   pieces. A file also triggers when it holds a declared word (an `advisor:` comment), a
+   settings string naming a middleware, or a header name;
 2. it imports a module that leads to a fact: a module with facts, or one that exports a client
    or an app, or mounts routers, or whose functions call (by a name that could resolve there)
    a function that leads to one, as far as the files analysed so far show. The call graph

@@ -36,36 +36,69 @@ def branch_of(
     return tuple(reversed(arms))
 
 
+Remembered = dict[int, tuple[Branch, int]]
+"""`remembered_branch_of`'s memory: for each node, its branch and how many ancestors up to
+the end of its function that took."""
+
+
+def remembered_branch_of(
+    node: ast.AST, parents: dict[int, ast.AST], stop: tuple[type[ast.AST], ...], memo: Remembered
+) -> Branch:
+    """`branch_of`, remembering the branch of every ancestor on the way up: the calls of one
+    statement, and the statements of one arm, share their ancestors' arms, found once."""
+    chain: list[tuple[ast.AST, ast.AST]] = []
+    current = node
+    known = memo.get(id(current))
+    while known is None:
+        parent = parents.get(id(current))
+        if parent is None:
+            known = memo[id(current)] = ((), 0)
+            break
+        chain.append((current, parent))
+        if isinstance(parent, stop):
+            known = ((), 0)  # where the function's code ends: nothing above counts
+            break
+        current = parent
+        known = memo.get(id(current))
+    arms, steps = known
+    for child, parent in reversed(chain):
+        arm = _arm(parent, child)
+        if arm is not None:
+            arms = (*arms, arm)
+        steps += 1
+        memo[id(child)] = (arms, steps)
+    if steps > _MAX_STEPS:  # as far as `branch_of` looks
+        return branch_of(node, parents, stop)
+    return arms
+
+
 SCOPE_ROOTS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 """Where a scope's own code ends, going up: nodes that start a scope."""
 
 
 def _arm(statement: ast.AST, child: ast.AST) -> str | None:
+    # `child in body` compares by identity: AST nodes have no equality of their own.
     line = getattr(statement, "lineno", 0)
-    if isinstance(statement, ast.If | ast.IfExp):
-        if isinstance(statement, ast.If):
-            body: list[ast.AST] = list(statement.body)
-            orelse: list[ast.AST] = list(statement.orelse)
-        else:
-            body, orelse = [statement.body], [statement.orelse]
-        if any(child is part for part in body):
+    if isinstance(statement, ast.If):
+        if child in statement.body:
             return f"if@{line}:body"
-        if any(child is part for part in orelse):
+        if child in statement.orelse:
             return f"if@{line}:orelse"
         return None  # the test runs in every case
+    if isinstance(statement, ast.IfExp):
+        if child is statement.body:
+            return f"if@{line}:body"
+        if child is statement.orelse:
+            return f"if@{line}:orelse"
+        return None
     if isinstance(statement, ast.Try | ast.TryStar):
-        if any(child is part for part in statement.body) or any(
-            child is part for part in statement.orelse
-        ):
+        if child in statement.body or child in statement.orelse:
             return f"try@{line}:body"
-        for index, handler in enumerate(statement.handlers):
-            if child is handler:
-                return f"try@{line}:handler{index}"
+        if child in statement.handlers:
+            return f"try@{line}:handler{statement.handlers.index(child)}"
         return None  # finally runs in every case
-    if isinstance(statement, ast.Match):
-        for index, case in enumerate(statement.cases):
-            if child is case:
-                return f"match@{line}:case{index}"
+    if isinstance(statement, ast.Match) and child in statement.cases:
+        return f"match@{line}:case{statement.cases.index(child)}"
     return None
 
 

@@ -13,7 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
-from advisor.facts.python.branches import SCOPE_ROOTS, Branch, branch_of
+from advisor.facts.python.branches import (
+    SCOPE_ROOTS,
+    Branch,
+    Remembered,
+    remembered_branch_of,
+)
 from advisor.facts.python.nodes import child_nodes, fields_of, walk
 from advisor.facts.python.scopes import Scope, walrus_lines
 from advisor.model import (
@@ -109,10 +114,11 @@ class Context:
 
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
     """`signature_span` of the functions asked about."""
+    branches: Remembered = field(default_factory=dict)
 
     def branch(self, node: ast.AST) -> Branch:
         """`branch_of` the node being looked at (or any node the walk has entered)."""
-        return branch_of(node, self.parents, SCOPE_ROOTS)
+        return remembered_branch_of(node, self.parents, SCOPE_ROOTS, self.branches)
 
     @property
     def signatures(self) -> tuple[tuple[int, int], ...]:
