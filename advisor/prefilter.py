@@ -386,11 +386,16 @@ def scan(module: str, data: bytes, *, package: str | None = None) -> FileScan:
                 for index in range(len(groups()))
             )
         )
-        or any(word.encode() in data for word in vocabulary().words)
-        or any(pattern in data for pattern in _string_patterns())
+        or any(word in data for word in _literal_words())
         or _any_case_found(data)
     )
     return FileScan(triggered, frozenset(imports))
+
+
+@functools.cache
+def _literal_words() -> tuple[bytes, ...]:
+    """What triggers wherever it appears: the declared words, and settings strings."""
+    return (*(word.encode() for word in sorted(vocabulary().words)), *_string_patterns())
 
 
 @functools.cache
