@@ -131,6 +131,22 @@ def test_a_library_module_that_defines_a_looked_up_name_triggers() -> None:
                     assert scan(module, text.encode()).triggered, (name, word)
 
 
+def test_an_sdk_module_used_as_a_client_counts_with_a_part_of_its_api() -> None:
+    """A name that only leads to looked-up names needs the part that follows it in the file
+    (`_may_be_looked_up`): every SDK module has such parts, so none is left out for good."""
+    for module in sorted(vocabulary().leading):
+        following = sorted(
+            name[len(module) + 1 :].split(".", 1)[0]
+            for name in vocabulary().names | vocabulary().under
+            if name.startswith(module + ".")
+        )
+        assert following, module
+        text = f"import {module}\n"
+        # `import google.genai` binds `google`, and writes the part that follows it
+        assert scan("app.client", text.encode()).triggered is ("." in module), module
+        assert scan("app.client", f"{text}{module}.{following[0]}\n".encode()).triggered, module
+
+
 def test_names_that_need_words_count_only_with_one_of_them() -> None:
     conditional = [triggers for triggers in groups() if triggers.needs]
     assert conditional, "the HTTP libraries' names need a loop (`while`, a chunk iterator)"
