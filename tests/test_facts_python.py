@@ -315,3 +315,38 @@ def test_a_detector_cannot_subscribe_to_what_the_walk_never_visits() -> None:
     assert not isinstance(source, TextFailure)
     with pytest.raises(TypeError, match="contexts or operators"):
         run_detectors("m.py", source, "m", [OnOperators()])
+
+
+@pytest.mark.parametrize(
+    ("node_type", "expected"),
+    [
+        (ast.alias, ["os", "join"]),
+        (ast.ImportFrom, ["os.path"]),
+        (ast.Name, ["x", "y", "x"]),
+        (ast.Pass, ["pass"]),
+    ],
+)
+def test_the_walk_enters_leaves_only_for_a_detector_that_asks(
+    node_type: type[ast.AST], expected: list[str]
+) -> None:
+    """The walk skips nodes with nothing below them that a detector visits (import statements,
+    names, `pass`), unless a detector asks for them or for what is below them."""
+    seen: list[str] = []
+
+    class Watcher:
+        node_types = (node_type,)
+
+        def visit(self, node: ast.AST, context: Context) -> None:
+            if isinstance(node, ast.alias):
+                seen.append(node.name)
+            elif isinstance(node, ast.ImportFrom):
+                seen.append(node.module or "")
+            elif isinstance(node, ast.Name):
+                seen.append(node.id)
+            else:
+                seen.append("pass")
+
+    source = parse_python(b"import os\nfrom os.path import join\nx = y\nif x:\n    pass\n")
+    assert not isinstance(source, TextFailure)
+    run_detectors("m.py", source, "m", [Watcher()])
+    assert sorted(seen) == sorted(expected)

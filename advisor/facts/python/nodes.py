@@ -75,11 +75,12 @@ def fields_of(node_type: type[ast.AST]) -> tuple[str, ...]:
     return tuple(name for name, _ in _fields(node_type))
 
 
-def child_nodes(node: ast.AST, skipped: tuple[type[ast.AST], ...] = ()) -> list[ast.AST]:
+def child_nodes(node: ast.AST, skipped: frozenset[type[ast.AST]] = frozenset()) -> list[ast.AST]:
     """`ast.iter_child_nodes(node)`, in the same order, without contexts and operators, nor
-    the `skipped` types. Every value of the fields listed is a node, a list of nodes or None
-    (`tests/test_nodes.py` compares with `ast.iter_child_nodes` on the standard library), so
-    no value is type-checked: this runs for every node of every walk."""
+    the nodes of the `skipped` classes (exactly those: the parser makes no subclasses). Every
+    value of the fields listed is a node, a list of nodes or None (`tests/test_nodes.py`
+    compares with `ast.iter_child_nodes` on the standard library), so no value is
+    type-checked: this runs for every node of every walk."""
     fields = _FIELDS.get(node.__class__)
     if fields is None:
         fields = _fields(node.__class__)
@@ -96,7 +97,7 @@ def child_nodes(node: ast.AST, skipped: tuple[type[ast.AST], ...] = ()) -> list[
         else:
             found.append(value)
     if skipped:
-        return [child for child in found if not isinstance(child, skipped)]
+        return [child for child in found if child.__class__ not in skipped]
     return found
 
 

@@ -271,9 +271,21 @@ class _State(NamedTuple):
     main_guard: bool
 
 
-_LEAVES = (ast.Constant, ast.Name)
-"""Nodes with nothing below them that a detector visits; never entered unless a detector asks
-for their type."""
+_LEAVES: dict[type[ast.AST], tuple[type[ast.AST], ...]] = {
+    ast.Constant: (),
+    ast.Name: (),
+    ast.alias: (),
+    ast.Import: (ast.alias,),
+    ast.ImportFrom: (ast.alias,),
+    ast.Pass: (),
+    ast.Break: (),
+    ast.Continue: (),
+    ast.Global: (),
+    ast.Nonlocal: (),
+}
+"""Nodes with nothing below them that a detector visits (each with the node types that can be
+below it): never entered unless a detector asks for one of those types. Import statements are
+read by the scopes (advisor/facts/python/scopes.py), not by the walk."""
 _NEVER_WALKED = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 """Read as `node.ctx` / `node.op`, never visited (advisor/facts/python/nodes.py)."""
 
@@ -288,7 +300,11 @@ def run_detectors(
 
     if any(issubclass(t, _NEVER_WALKED) for t in dispatch):
         raise TypeError("a detector subscribes to contexts or operators, which are not walked")
-    leaves = tuple(t for t in _LEAVES if not any(issubclass(d, t) for d in dispatch))
+    leaves = frozenset(
+        leaf
+        for leaf, below in _LEAVES.items()
+        if not any(issubclass(d, t) for d in dispatch for t in (leaf, *below))
+    )
     package = module if path.endswith("__init__.py") else None
     module_scope = Scope(
         source.tree, None, module, package=package, walrus=walrus_lines(source.text)
@@ -316,7 +332,7 @@ def run_detectors(
 
 
 def _children(
-    node: ast.AST, state: _State, leaves: tuple[type[ast.AST], ...] = ()
+    node: ast.AST, state: _State, leaves: frozenset[type[ast.AST]] = frozenset()
 ) -> list[tuple[ast.AST, _State]]:
     """The nodes to visit below `node` (not the dead ones), each with its context. A node's
     type is looked up once (this runs for every node of every module analysed)."""
