@@ -101,9 +101,13 @@ def analyze(
     resolved_paths = [Path(p) for p in paths] or [Path()]
     if settings is None:
         settings = load_settings(resolved_paths, config)
-    catalog = catalog_for(settings, cached=cache)
+    # The rule files, read once: the cached catalog and the snapshot's context are keyed by them.
+    rules = snapshot.rule_texts(settings.rule_dirs) if cache else None
+    catalog = catalog_for(settings, rule_texts=rules)
     sources = discover(resolved_paths, settings)
-    project_context = snapshot.context(settings, prefilter=prefilter) if cache else None
+    project_context = (
+        snapshot.context(settings, rules, prefilter=prefilter) if rules is not None else None
+    )
     found = summarize_sources(
         sources,
         settings,
@@ -215,11 +219,15 @@ def analyze_sources(
     return _conclude(summaries, settings, catalog, skipped)
 
 
-def catalog_for(settings: Settings, *, cached: bool = False) -> Catalog:
-    """The rule catalog of the settings; `cached`: read from (and kept in) the project's cache,
-    by the contents of the rule files and the build (parsing the rule files' YAML was a tenth
-    of a run served from the snapshot)."""
-    catalog = _cached_catalog(settings) if cached else load_catalog(settings.rule_dirs)
+def catalog_for(settings: Settings, *, rule_texts: Sequence[bytes] | None = None) -> Catalog:
+    """The rule catalog of the settings. With the rule files' `rule_texts`
+    (`snapshot.rule_texts`): read from (and kept in) the project's cache, by those contents and
+    the build (parsing the rule files' YAML was a tenth of a run served from the snapshot)."""
+    catalog = (
+        _cached_catalog(settings, rule_texts)
+        if rule_texts is not None
+        else load_catalog(settings.rule_dirs)
+    )
     unknown = [code for code, _ in settings.severity_overrides if catalog.get(code) is None]
     if unknown:
         raise ConfigError(f"severity: unknown rule code {', '.join(unknown)}")
@@ -228,13 +236,13 @@ def catalog_for(settings: Settings, *, cached: bool = False) -> Catalog:
     return catalog
 
 
-def _cached_catalog(settings: Settings) -> Catalog:
+def _cached_catalog(settings: Settings, rule_texts: Sequence[bytes]) -> Catalog:
     from advisor.cache import Cache, Entry, digest, fingerprint
 
     cache = Cache.open(settings.root)
     if cache is None:
         return load_catalog(settings.rule_dirs)
-    texts = b"\0\0".join(snapshot.rule_texts(settings.rule_dirs))
+    texts = b"\0\0".join(rule_texts)
     where = f"catalog\0{fingerprint()}\0{[str(d) for d in settings.rule_dirs]}\0".encode()
     key = digest(where + texts)
     found = cache.get(key, lambda _: None)

@@ -94,12 +94,12 @@ class Snapshot:
     """The files whose `stat` vouches for their key (not every file: see `trusted`)."""
 
 
-def context(settings: Settings, *, prefilter: bool) -> str:
+def context(settings: Settings, rules: Sequence[bytes], *, prefilter: bool) -> str:
     """What a run's outcome depends on besides its files: the advisor's build, the settings,
-    and the rule files (built-in and the project's own, by content)."""
+    and the rule files (built-in and the project's own, by content: `rule_texts`)."""
     h = hashlib.blake2b(digest_size=20)
     h.update(f"{fingerprint()}\0{settings!r}\0prefilter={prefilter}".encode())
-    for text in rule_texts(settings.rule_dirs):
+    for text in rules:
         h.update(b"\0")
         h.update(text)
     return h.hexdigest()
