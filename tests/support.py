@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from advisor.model import ChunkDecode, PollingLoop
+from advisor.prefilter import TRIGGERS, members
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("ADVISOR_CORPUS", REPO.parent / "shared" / "corpus"))
 UPDATE_SNAPSHOTS = bool(os.environ.get("ADVISOR_UPDATE_SNAPSHOTS"))
@@ -56,3 +59,19 @@ def check_snapshot(path: Path, actual: str) -> None:
         f"output differs from {path.relative_to(REPO)}; "
         "if the change is intended: ADVISOR_UPDATE_SNAPSHOTS=1 pytest, then review the diff"
     )
+
+
+WORD_NEEDING_FACTS: dict[type, str] = {
+    ChunkDecode: "ChunkDecodeDetector",
+    PollingLoop: "PollingDetector",
+}
+"""Facts of the detectors whose triggers need words besides an import (`Triggers.needs`)."""
+
+
+def words_needed_for(fact: object) -> frozenset[str] | None:
+    """The words one of which a file must hold for the pre-filter to parse it, given a fact of
+    a detector that needs some (None for any other fact)."""
+    detector = WORD_NEEDING_FACTS.get(type(fact))
+    if detector is None:
+        return None
+    return frozenset(word for triggers in members(TRIGGERS[detector]()) for word in triggers.needs)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from support import words_needed_for
 
 from advisor.facts import summarize_python
 from advisor.model import ChunkDecode, PollingLoop
-from advisor.prefilter import TRIGGERS, members
 
 
 def _facts(source: str) -> list[object]:
@@ -27,11 +27,10 @@ def _facts(source: str) -> list[object]:
 def _holds_what_the_detector_needs(fact: object, data: bytes) -> None:
     """The pre-filter lets a file that imports an HTTP library through only when it holds a
     word these detectors need (`Triggers.needs`): every fact of every test here proves it."""
-    detector = {ChunkDecode: "ChunkDecodeDetector", PollingLoop: "PollingDetector"}.get(type(fact))
-    if detector is None:
+    needs = words_needed_for(fact)
+    if needs is None:
         return
-    needs = {word for triggers in members(TRIGGERS[detector]()) for word in triggers.needs}
-    assert needs, detector
+    assert needs, type(fact).__name__
     assert any(word.encode() in data for word in needs), (fact, sorted(needs))
 
 

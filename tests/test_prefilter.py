@@ -18,6 +18,7 @@ from random import Random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import WORD_NEEDING_FACTS, words_needed_for
 
 from advisor import prefilter
 from advisor.engine import Result, analyze, analyze_sources
@@ -175,15 +176,13 @@ def _python_examples() -> Iterator[tuple[str, bytes, FileSummary | None]]:
 def test_every_fact_of_a_detector_that_needs_words_is_in_a_file_that_holds_one() -> None:
     """`Triggers.needs` is a claim about the detectors: checked on every rule example and the
     examples folder here (and on every snippet of tests/test_client_facts.py)."""
-    detectors = {"ChunkDecode": "ChunkDecodeDetector", "PollingLoop": "PollingDetector"}
-    seen = dict.fromkeys(detectors, 0)
+    seen = dict.fromkeys(WORD_NEEDING_FACTS, 0)
     for path, data, summary in _python_examples():
         for fact in summary.facts if summary is not None else ():
-            detector = detectors.get(type(fact).__name__)
-            if detector is None:
+            needs = words_needed_for(fact)
+            if needs is None:
                 continue
-            seen[type(fact).__name__] += 1
-            needs = {w for triggers in members(TRIGGERS[detector]()) for w in triggers.needs}
+            seen[type(fact)] += 1
             assert any(word.encode() in data for word in needs), (path, fact)
     assert all(seen.values()), seen
 
