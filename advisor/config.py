@@ -15,13 +15,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from advisor.errors import ConfigError
 from advisor.hints import HINT_FIELDS, hints_from, pattern_problem
 from advisor.model import Severity
 from advisor.paths import shown
-from advisor.read.yamlload import SafeLoader
 from advisor.resources import validator
 from advisor.settings import Settings, Thresholds
 
@@ -107,6 +104,10 @@ def read_config_table(path: Path, shown: Path | None = None) -> tuple[dict[str, 
             return table, f"{label_path}: [tool.advisor]"
         return data, str(label_path)
     if path.suffix in (".yaml", ".yml"):
+        import yaml  # here: most projects configure the advisor in TOML
+
+        from advisor.read.yamlload import SafeLoader
+
         try:
             data = yaml.load(text, Loader=SafeLoader)
         except yaml.YAMLError as exc:

@@ -15,9 +15,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from advisor.read.yamlload import SafeLoader
+from advisor.read.bundled import load_bundled
 
 if TYPE_CHECKING:  # imported where a schema is used: most runs validate nothing but a config
     import jsonschema
@@ -84,9 +82,12 @@ DATA_TABLES = (
 def data_table(name: str) -> Any:
     """A YAML table from `advisor/data`. The tables ship with the package and are validated
     against their schemas in `advisor/schemas` by the test suite (`table_problems`), so a run
-    only reads them."""
-    text = resources.files("advisor.data").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=SafeLoader)
+    only reads them (with the fast reader, `advisor.read.bundled`)."""
+    return load_bundled(data_table_text(name))
+
+
+def data_table_text(name: str) -> str:
+    return resources.files("advisor.data").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def table_problems() -> list[str]:

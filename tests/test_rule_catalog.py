@@ -240,6 +240,25 @@ def test_every_builtin_rule_file_matches_the_schema() -> None:
         validated_manifest(broken)
 
 
+def test_a_rule_file_the_fast_reader_reads_differently_is_never_listed() -> None:
+    """Listed built-in files are read by the fast reader: `010` is 8 to PyYAML (YAML 1.1) and
+    10 to yaml_rs (1.2), so a file that holds it cannot be listed."""
+    text = RULE_FILE.format(code="ADV999", name="needs-cache", line="010")
+    with pytest.raises(RuleFileError, match="reads this file differently"):
+        validated_manifest({"ADV999-needs-cache.yaml": text})
+    quoted = RULE_FILE.format(code="ADV999", name="needs-cache", line="10")
+    assert len(validated_manifest({"ADV999-needs-cache.yaml": quoted}).splitlines()) == 1
+
+
+def test_listed_builtin_rules_are_the_rules_pyyaml_reads() -> None:
+    for path in sorted((REPO / "rules").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        label = f"rules/{path.name}"
+        assert _digest(text) in validated_digests(), path.name
+        fast = _load_traversable(path, label, builtin=True)
+        assert fast == load_rule_text(text, label, builtin=True), path.name
+
+
 def test_an_edited_builtin_rule_file_is_validated_at_load(tmp_path: Path) -> None:
     """Only files byte-identical to validated ones skip the schema: an installed rule file that
     was edited afterwards is checked like a user's."""

@@ -18,8 +18,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from advisor.errors import RuleFileError
 from advisor.fixes import registry as fix_registry
 from advisor.model import FACT_KINDS, Evidence, Fact, Fix, Severity, fact_fields
@@ -32,7 +30,7 @@ from advisor.policy.conditions import (
     compile_predicate,
 )
 from advisor.policy.templates import check_template
-from advisor.read.yamlload import SafeLoader
+from advisor.read.bundled import load_bundled, load_reference, same_document
 from advisor.resources import builtin_rules_dir, validator
 
 BUILTIN_PREFIX = "ADV"
@@ -210,8 +208,11 @@ def _load_traversable(entry: Traversable | Path, label: str, *, builtin: bool) -
     # byte-identical to one validated when the package was built (rules/validated.txt, kept
     # current by `python -m advisor.dev docs` and the tests) is not validated again. Any other
     # file is: a user's own, or a built-in one edited after installation.
-    validate = not (builtin and _digest(text) in validated_digests())
-    return load_rule_text(text, label, builtin=builtin, validate=validate)
+    # Such a file is read by the fast reader too: the manifest lists only files it reads as
+    # PyYAML does.
+    if builtin and _digest(text) in validated_digests():
+        return _build_rule(load_bundled(text), label, builtin=True)
+    return load_rule_text(text, label, builtin=builtin)
 
 
 VALIDATED_MANIFEST = "validated.txt"
@@ -233,17 +234,25 @@ def validated_digests() -> frozenset[str]:
 
 def validated_manifest(files: Mapping[str, str]) -> str:
     """The manifest for built-in rule files (name -> text), after validating every one of them:
-    a file that does not match the schema raises, so it can never be listed."""
+    a file that does not match the schema, or that the fast reader (advisor/read/bundled.py)
+    reads differently from PyYAML, raises, so it can never be listed."""
     lines = []
     for name, text in sorted(files.items()):
         load_rule_text(text, f"rules/{name}", builtin=True, validate=True)
+        if not same_document(load_bundled(text), load_reference(text)):
+            raise RuleFileError(
+                f"rules/{name}: the fast YAML reader reads this file differently from PyYAML"
+                " (quote the scalars YAML 1.1 and 1.2 read differently: yes, no, on, off, 010)"
+            )
         lines.append(f"{_digest(text)}  {name}")
     return "\n".join(lines) + "\n"
 
 
 def load_rule_text(text: str, label: str, *, builtin: bool = False, validate: bool = True) -> Rule:
+    import yaml  # here: the built-in rules are read by the fast reader
+
     try:
-        raw = yaml.load(text, Loader=SafeLoader)
+        raw = load_reference(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
