@@ -35,9 +35,13 @@ from advisor.settings import SIZE_SNIFF_BYTES, Settings
 if TYPE_CHECKING:
     from advisor.prefilter import FileScan
 
-EARLY_POOL_FILES = 1000
-"""A run without a snapshot to serve it, over this many files, starts its workers before it
-reads the files: they will be needed (a tree this size has megabytes to scan)."""
+READ_IN_WORKERS_FILES = 1000
+"""A run without a snapshot to serve it, over this many files, has the worker processes read,
+hash, scan and decode them (in the main process, reading and hashing alone were a fifth of a
+run over a large tree with little to analyse, and the scan waited for them); the main process
+keeps only what they found, and the worker that parses a file reads it again."""
+READ_CHUNK_FILES = 32
+"""How many files one such reading task holds."""
 PARALLEL_SCAN_MIN_BYTES = 4 * 1024 * 1024
 """Below this much source to scan, it is scanned in the main process."""
 SCAN_CHUNK_BYTES = 512 * 1024
@@ -57,7 +61,8 @@ def default_jobs() -> int:
 @dataclass
 class _File:
     source: SourceFile
-    data: bytes
+    data: bytes | None
+    """None when a worker read the file: whoever needs the bytes reads them again (`_content`)."""
     size: int
     stat: snapshot.Stat | None = None
     key: str | None = None
@@ -65,6 +70,14 @@ class _File:
     summary: FileSummary | None = None
     done: bool = False
     cached: dict[str, Any] = field(default_factory=dict)
+    length: int = 0
+    """How many bytes were read (all, or the start of a file over the size limit), with no
+    `data`."""
+
+    @property
+    def volume(self) -> int:
+        """How many bytes were read: what parsing or scanning the file costs."""
+        return len(self.data) if self.data is not None else self.length
 
 
 @dataclass(frozen=True)
@@ -118,8 +131,14 @@ def summarize_sources(
                 if progress is not None:
                     progress(len(sources), len(sources))
                 return Summaries((), (), runner.parsed, quick[0], last, quick[1])
-    if prefilter and len(sources) >= EARLY_POOL_FILES and last is None:
-        runner.warm_up()  # the workers get ready while the files are read
+    if (
+        prefilter
+        and last is None
+        and overlay is None
+        and runner.jobs > 1
+        and len(sources) >= READ_IN_WORKERS_FILES
+    ):
+        return _read_in_workers(sources, runner, read, started)
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
     try:
@@ -133,16 +152,7 @@ def summarize_sources(
         runner.close()
         raise
 
-    keys = (
-        {f.source.rel: f.key for f in files if f.key is not None}
-        if cache is not None and not early
-        else None
-    )
-    stats = (
-        {f.source.rel: stat for f in files if (stat := snapshot.trusted(f.stat, started))}
-        if keys is not None
-        else None
-    )
+    keys, stats = _keys_and_stats(files, early, runner, started)
     if keys is not None and last is not None:
         if _same_files(files, last) and _facts_unchanged(files, last, runner, read):
             runner.save(files)
@@ -151,14 +161,8 @@ def summarize_sources(
             return Summaries((), (), runner.parsed, keys, last, stats)
         for item in files:  # what was summarized to compare stays cached; the pre-filter decides
             item.done, item.summary = False, None
-    if cache is not None:
-        for item in files:
-            if item.cached or item.key is None:
-                continue
-            found = runner.entry(item.key, read)
-            if found is not None:
-                item.cached = found
-                item.scan = item.cached.get("scan")
+    for item in files:
+        runner.recall(item, read)
 
     try:
         python = [f for f in files if f.source.language == "python"]
@@ -166,44 +170,118 @@ def summarize_sources(
         if not prefilter:
             runner.run([*others, *python])
         else:
-            from advisor.paths import module_name
-            from advisor.prefilter import analyse
-
             work = _Work(runner, {f.source.rel: f for f in python}, others)
-            # The files that trigger are started while the others are still being scanned,
-            # once there is enough of them for the workers (scanning a large tree takes a
-            # second or more, and the workers would wait for it). The data files wait for the
-            # end of the scan: they depend on nothing, and the scan decides what comes next.
-            begun: list[str] = []
-            pending: list[str] = []
-            pending_bytes = 0
+            # The data files wait for the end of the scan: they depend on nothing, and the
+            # scan decides what comes next.
+            begun = _EarlyStart(work)
             for item in runner.scanned(python):
                 runner.progress.seen(item.source.rel)
-                if runner.jobs > 1 and item.scan is not None and item.scan.triggered:
-                    pending.append(item.source.rel)
-                    pending_bytes += len(item.data)
-                    if pending_bytes >= PARALLEL_MIN_BYTES:
-                        work.start(pending, alone=True)
-                        begun.extend(pending)
-                        pending, pending_bytes = [], 0
-
-            analyse(
-                {
-                    f.source.rel: (module_name(f.source.rel), f.scan)
-                    for f in python
-                    if f.scan is not None
-                },
-                work,
-                first=[f.source.rel for f in python if f.scan is None],
-                started=begun,
-            )
-            runner.run(others)
-            for item in python:
-                if not item.done:
-                    _undecodable(item)
+                begun.add(item)
+            _analyse(python, others, work, begun.paths)
         runner.save(files)
     finally:
         runner.close()
+    return _gathered(sources, files, early, runner, keys, stats)
+
+
+def _read_in_workers(
+    sources: Sequence[SourceFile],
+    runner: _Runner,
+    read: Callable[[str], bytes | None],
+    started: int,
+) -> Summaries:
+    """`summarize_sources` over a large tree with no snapshot to serve it (READ_IN_WORKERS_FILES):
+    the workers read and scan the files, and parse those that trigger as soon as their scans
+    are in."""
+    from advisor.prefilter import vocabulary
+
+    vocabulary()  # now, for the workers to start with it (they are forked)
+    files: list[_File] = []
+    early: dict[str, FileSummary] = {}
+    python: dict[str, _File] = {}
+    others: list[_File] = []
+    work = _Work(runner, python, others)
+    begun = _EarlyStart(work)
+    try:
+        for source, loaded in runner.loaded(sources, read):
+            if isinstance(loaded, FileSummary):
+                early[source.rel] = loaded
+                continue
+            files.append(loaded)
+            if source.language != "python":
+                others.append(loaded)
+                continue
+            python[source.rel] = loaded
+            runner.progress.seen(source.rel)
+            begun.add(loaded)
+        _analyse(list(python.values()), others, work, begun.paths)
+        runner.save(files)
+    finally:
+        runner.close()
+    keys, stats = _keys_and_stats(files, early, runner, started)
+    return _gathered(sources, files, early, runner, keys, stats)
+
+
+class _EarlyStart:
+    """Starts the files that trigger as their scans come in, once there is enough of them for
+    the workers (scanning a large tree takes a second or more, and the workers would wait)."""
+
+    def __init__(self, work: _Work) -> None:
+        self.work = work
+        self.paths: list[str] = []
+        self._pending: list[str] = []
+        self._pending_bytes = 0
+
+    def add(self, item: _File) -> None:
+        if self.work.runner.jobs <= 1 or item.scan is None or not item.scan.triggered:
+            return
+        self._pending.append(item.source.rel)
+        self._pending_bytes += item.volume
+        if self._pending_bytes >= PARALLEL_MIN_BYTES:
+            self.work.start(self._pending, alone=True)
+            self.paths.extend(self._pending)
+            self._pending, self._pending_bytes = [], 0
+
+
+def _analyse(python: Sequence[_File], others: list[_File], work: _Work, begun: list[str]) -> None:
+    """The pre-filter's decisions over the scanned Python files, then the data files; a
+    skipped file is still decoded."""
+    from advisor.paths import module_name
+    from advisor.prefilter import analyse
+
+    analyse(
+        {f.source.rel: (module_name(f.source.rel), f.scan) for f in python if f.scan is not None},
+        work,
+        first=[f.source.rel for f in python if f.scan is None],
+        started=begun,
+    )
+    work.runner.run(others)
+    for item in python:
+        if not item.done:
+            _undecodable(item, work.runner.settings)
+
+
+def _keys_and_stats(
+    files: Sequence[_File], early: Mapping[str, FileSummary], runner: _Runner, started: int
+) -> tuple[dict[str, str] | None, dict[str, snapshot.Stat] | None]:
+    """Every file's key, and its `stat` where that vouches for the key: what a snapshot
+    records (None without a cache, or when a file was unreadable)."""
+    if runner.cache is None or early:
+        return None, None
+    keys = {f.source.rel: f.key for f in files if f.key is not None}
+    stats = {f.source.rel: stat for f in files if (stat := snapshot.trusted(f.stat, started))}
+    return keys, stats
+
+
+def _gathered(
+    sources: Sequence[SourceFile],
+    files: Sequence[_File],
+    early: Mapping[str, FileSummary],
+    runner: _Runner,
+    keys: Mapping[str, str] | None,
+    stats: Mapping[str, snapshot.Stat] | None,
+) -> Summaries:
+    """The summaries in discovery order, and the files skipped."""
     by_path = {f.source.rel: f for f in files}
     summaries: list[FileSummary] = []
     skipped: list[str] = []
@@ -224,15 +302,17 @@ def _load(
 ) -> _File | FileSummary:
     """A file's bytes (or a read failure, as a summary) and its per-file cache key."""
     if overlay is not None and source.rel in overlay:
-        item = _File(source, overlay[source.rel], len(overlay[source.rel]))
+        data = overlay[source.rel]
+        item = _File(source, data, len(data))
     else:
         loaded = _read(source, settings)
         if isinstance(loaded, FileSummary):
             return loaded
+        data = loaded[0]
         item = _File(source, *loaded)
     if cache is not None:
         size = item.size
-        content = digest(item.data) if size <= settings.max_file_size else f"large:{size}"
+        content = digest(data) if size <= settings.max_file_size else f"large:{size}"
         item.key = cache.key(
             source.rel, source.language, content, f"max-file-size={settings.max_file_size}"
         )
@@ -312,14 +392,14 @@ def _facts_unchanged(
         if item.source.language == "python":
             item.scan = item.cached.get("scan")
             if item.scan is None and item.size <= runner.settings.max_file_size:
-                item.scan = _scan(item)
+                item.scan = _scan(item, runner.settings)
                 item.cached["dirty"] = True
             if item.scan != seen.get("scan"):
                 return False
             if rel not in last.analysed:
                 if seen.get("decoded", "unknown") is not None:
                     return False  # undecodable then, or never checked
-                _undecodable(item)
+                _undecodable(item, runner.settings)
                 if item.done:
                     return False  # undecodable now: a parse failure to report
                 continue
@@ -352,8 +432,47 @@ def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int, snapshot.
     return data, size, snapshot.as_stat(found)
 
 
-def _scan(item: _File) -> FileScan:
-    return _scan_bytes(item.source.rel, item.data)
+def _scan(item: _File, settings: Settings) -> FileScan:
+    content = _content(item, settings)
+    data = content[0] if not isinstance(content, FileSummary) else b""
+    return _scan_bytes(item.source.rel, data)
+
+
+def _content(
+    item: _File, settings: Settings, cache: Cache | None = None
+) -> tuple[bytes, int, bool] | FileSummary:
+    """The item's bytes and size, read again if a worker read them (a failure to read them
+    now, as a summary); and whether they are the bytes its key (if any) was made from."""
+    if item.data is not None:
+        return item.data, item.size, True
+    again = _load(item.source, settings, cache, None)
+    if isinstance(again, FileSummary):
+        return again
+    assert again.data is not None
+    return again.data, again.size, again.key == item.key
+
+
+_Loaded = tuple[int, int, "snapshot.Stat | None", "str | None", "FileScan | None", Any]
+"""What a worker found in a file it read: (size, bytes read, stat, cache key, scan (Python
+within the size limit), its decoding failure or None (with a scan))."""
+
+
+def _load_many(sources: Sequence[SourceFile]) -> list[_Loaded | FileSummary]:
+    """Read, key, scan and decode files in a worker (`_Runner.loaded`)."""
+    assert _SETTINGS is not None
+    found: list[_Loaded | FileSummary] = []
+    for source in sources:
+        item = _load(source, _SETTINGS, _CACHE, None)
+        if isinstance(item, FileSummary):
+            found.append(item)
+            continue
+        assert item.data is not None
+        scan = failure = None
+        if source.language == "python" and item.size <= _SETTINGS.max_file_size:
+            scan = _scan_bytes(source.rel, item.data)
+            failure = _decoding_failure(item.data)
+        found.append((item.size, len(item.data), item.stat, item.key, scan, failure))
+    return found
 
 
 def _scan_bytes(rel: str, data: bytes) -> FileScan:
@@ -369,13 +488,18 @@ def _scan_many(tasks: Sequence[tuple[str, bytes]]) -> list[FileScan]:
     return [_scan_bytes(rel, data) for rel, data in tasks]
 
 
-def _undecodable(item: _File) -> None:
+def _decoding_failure(data: bytes) -> TextFailure | None:
+    text = decode_python(data)
+    return text if isinstance(text, TextFailure) else None
+
+
+def _undecodable(item: _File, settings: Settings) -> None:
     """A skipped file is still decoded (cheap): bytes that are not text are reported."""
     if "decoded" in item.cached:
         failure = item.cached["decoded"]
     else:
-        text = decode_python(item.data)
-        failure = text if isinstance(text, TextFailure) else None
+        content = _content(item, settings)
+        failure = _decoding_failure(content[0]) if not isinstance(content, FileSummary) else None
         item.cached["decoded"] = failure
         item.cached["dirty"] = True
     if failure is not None:
@@ -398,22 +522,14 @@ def _initialize(settings: Settings, cache: Path | None) -> None:
     _SETTINGS = settings
     _CACHE = Cache(cache) if cache is not None else None
     collector.worker_started()
-    # What every first task needs (the detectors, the pre-filter's tables), loaded now: with
-    # `warm_up`, while the main process is still reading the files.
-    import advisor.facts  # noqa: F401
-    from advisor.prefilter import vocabulary
-
-    vocabulary()
 
 
-def _nothing() -> None:
-    """A task that makes the pool start a worker."""
-
-
-_Task = tuple[str, str, bytes, int, "tuple[str, dict[str, Any]] | None"]
-"""(path, language, bytes, size, (cache key, what the entry holds besides the summary))"""
-_Outcome = tuple[str, "FileSummary | str | None", bool]
-"""(`ok` or `error`, the summary or the error, whether the worker wrote the cache entry)"""
+_Task = tuple[SourceFile, "bytes | None", int, "str | None", "dict[str, Any] | None"]
+"""(file, bytes (None: read them again), size, cache key, what its entry holds besides the
+summary (None: write no entry))"""
+_Outcome = tuple[str, "FileSummary | str | None", bool, bool]
+"""(`ok` or `error`, the summary or the error, whether the worker wrote the cache entry,
+whether the file changed since it was first read)"""
 
 
 def _work_many(tasks: Sequence[_Task]) -> list[_Outcome]:
@@ -424,17 +540,21 @@ def _work(task: _Task) -> _Outcome:
     """Summarize one file in a worker, and write its cache entry (in parallel, and while the
     run goes on: creating a file costs a millisecond here); an exception comes back as text
     naming the file."""
-    rel, language, data, size, entry = task
+    source, data, size, key, held = task
     assert _SETTINGS is not None
-    status, summary = _attempt(rel, language, data, size, _SETTINGS)
+    item = _File(source, data, size, key=key)
+    content = _content(item, _SETTINGS, _CACHE)
+    if isinstance(content, FileSummary):
+        return "ok", content, False, True  # gone since it was first read
+    data, size, same = content
+    status, summary = _attempt(source.rel, source.language, data, size, _SETTINGS)
     if status == "error":
-        return status, summary, False
+        return status, summary, False, not same
     assert not isinstance(summary, str)
-    if entry is None or _CACHE is None or _empty(summary):
-        return "ok", summary, False  # an empty summary goes to the scan pack (`save`)
-    key, held = entry
+    if not same or held is None or key is None or _CACHE is None or _empty(summary):
+        return "ok", summary, False, not same  # an empty summary goes to the scan pack
     _CACHE.put(Entry(key, {**held, "summary": summary}, _dependencies(summary, _SETTINGS)))
-    return "ok", summary, True
+    return "ok", summary, True, False
 
 
 def _attempt(
@@ -565,13 +685,13 @@ class _Runner:
         if not todo:
             return
         self.parsed += len(todo)
-        work = sum(min(item.size, len(item.data)) for item in todo)
+        work = sum(min(item.size, item.volume) for item in todo)
         if self.jobs > 1 and (
             self.pool is not None or (len(todo) > 1 and work >= PARALLEL_MIN_BYTES)
         ):
             pool = self._pool()
             # Largest first, so that no worker is left with a big file at the end.
-            ordered = sorted(todo, key=lambda i: -len(i.data))
+            ordered = sorted(todo, key=lambda i: -i.volume)
             size = max(1, min(16, len(ordered) // (self.jobs * 8)))
             for begin in range(0, len(ordered), size):
                 chunk = ordered[begin : begin + size]
@@ -583,10 +703,13 @@ class _Runner:
             return
         for item in todo:
             source = item.source
-            status, value = _attempt(
-                source.rel, source.language, item.data, item.size, self.settings
-            )
-            self._store(item, status, value)
+            content = _content(item, self.settings, self.cache)
+            if isinstance(content, FileSummary):
+                self._store(item, "ok", content, changed=True)  # gone since it was first read
+            else:
+                data, size, same = content
+                status, value = _attempt(source.rel, source.language, data, size, self.settings)
+                self._store(item, status, value, changed=not same)
             self._ready.append(item)
 
     def finished(self) -> list[_File]:
@@ -600,8 +723,9 @@ class _Runner:
             for future in completed:
                 chunk = self._running.pop(future)
                 self._in_flight.difference_update(id(i) for i in chunk)
-                for item, (status, result, stored) in zip(chunk, future.result(), strict=True):
-                    self._store(item, status, result, stored)
+                for item, outcome in zip(chunk, future.result(), strict=True):
+                    status, result, stored, changed = outcome
+                    self._store(item, status, result, stored, changed)
                     self._ready.append(item)
         found, self._ready = self._ready, []
         return found
@@ -613,11 +737,11 @@ class _Runner:
         todo = [i for i in items if i.scan is None and i.size <= self.settings.max_file_size]
         for item in todo:
             item.cached["dirty"] = True
-        volume = sum(len(i.data) for i in todo)
+        volume = sum(i.volume for i in todo)
         if self.jobs <= 1 or volume < PARALLEL_SCAN_MIN_BYTES:
             for item in items:
                 if item.scan is None and item.size <= self.settings.max_file_size:
-                    item.scan = _scan(item)
+                    item.scan = _scan(item, self.settings)
                 yield item
             return
         pool = self._pool()
@@ -628,13 +752,14 @@ class _Runner:
                 chunks.append([])
                 filled = 0
             chunks[-1].append(item)
-            filled += len(item.data)
+            filled += item.volume
         ahead = 2 * self.jobs
         futures: deque[Future[list[FileScan]]] = deque()
 
         def submit(index: int) -> None:
             if index < len(chunks):
-                tasks = [(i.source.rel, i.data) for i in chunks[index]]
+                tasks = [(i.source.rel, i.data) for i in chunks[index] if i.data is not None]
+                assert len(tasks) == len(chunks[index])  # read here (`loaded` scans its own)
                 futures.append(pool.submit(_scan_many, tasks))
 
         for first in range(ahead):
@@ -653,18 +778,24 @@ class _Runner:
             yield item
 
     def _task(self, item: _File) -> _Task:
-        entry = None
+        held = None
         if self.cache is not None and item.key is not None:
             held = {k: v for k, v in item.cached.items() if k not in ("summary", "dirty")}
             if item.scan is not None:
                 held["scan"] = item.scan
-            entry = (item.key, held)
-        return item.source.rel, item.source.language, item.data, item.size, entry
+        return item.source, item.data, item.size, item.key, held
 
     def _store(
-        self, item: _File, status: str, value: FileSummary | str | None, stored: bool = False
+        self,
+        item: _File,
+        status: str,
+        value: FileSummary | str | None,
+        stored: bool = False,
+        changed: bool = False,
     ) -> None:
-        """`stored`: the worker wrote the item's cache entry, as `save` would have."""
+        """`stored`: the worker wrote the item's cache entry, as `save` would have; `changed`:
+        the bytes summarized are not those first read (the file changed during the run), so
+        neither the cache nor the snapshot keeps anything of it."""
         self.progress.seen(item.source.rel)
         if status == "error":
             assert isinstance(value, str)
@@ -672,17 +803,61 @@ class _Runner:
         assert not isinstance(value, str)
         item.summary = value
         item.done = True
+        if changed:
+            item.key = item.stat = None
+            item.cached = {}
+            return
         item.cached["summary"] = value
         if stored and item.scan is not None:
             item.cached["scan"] = item.scan
         item.cached["dirty"] = not stored
 
-    def warm_up(self) -> None:
-        """Starts the worker processes now (they start on the first tasks otherwise)."""
-        if self.jobs > 1:
-            pool = self._pool()
-            for _ in range(self.jobs):
-                pool.submit(_nothing)
+    def loaded(
+        self, sources: Sequence[SourceFile], read: Callable[[str], bytes | None]
+    ) -> Iterator[tuple[SourceFile, _File | FileSummary]]:
+        """Each source read in the worker processes (`_load_many`), in order, a few chunks
+        ahead of what is handed back (so that what the caller starts meanwhile is not queued
+        behind the whole tree), with what the cache holds for it: its bytes are not kept."""
+        pool = self._pool()
+        chunks = [
+            sources[begin : begin + READ_CHUNK_FILES]
+            for begin in range(0, len(sources), READ_CHUNK_FILES)
+        ]
+        ahead = 4 * self.jobs
+        futures: deque[Future[list[_Loaded | FileSummary]]] = deque()
+
+        def submit(index: int) -> None:
+            if index < len(chunks):
+                futures.append(pool.submit(_load_many, chunks[index]))
+
+        for first in range(ahead):
+            submit(first)
+        for index, chunk in enumerate(chunks):
+            found = futures.popleft().result()
+            submit(index + ahead)
+            for source, loaded in zip(chunk, found, strict=True):
+                if isinstance(loaded, FileSummary):
+                    yield source, loaded
+                    continue
+                size, length, stat, key, scan, failure = loaded
+                item = _File(source, None, size, stat, key, length=length)
+                self.recall(item, read)
+                if scan is not None:
+                    if item.scan is None:
+                        item.scan = scan
+                        item.cached["dirty"] = True
+                    item.cached.setdefault("decoded", failure)
+                yield source, item
+
+    def recall(self, item: _File, read: Callable[[str], bytes | None]) -> None:
+        """What the cache holds for the item (its scan, its summary, its decoding), if
+        anything and not known yet."""
+        if self.cache is None or item.cached or item.key is None:
+            return
+        found = self.entry(item.key, read)
+        if found is not None:
+            item.cached = found
+            item.scan = found.get("scan")
 
     def _pool(self) -> Executor:
         if self.pool is None:

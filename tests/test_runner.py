@@ -33,6 +33,10 @@ def test_output_is_byte_identical_for_any_job_count(
     monkeypatch.setattr(advisor.runner, "PARALLEL_SCAN_MIN_BYTES", 0)
     monkeypatch.setattr(advisor.runner, "SCAN_CHUNK_BYTES", 1)
     assert _render([EXAMPLES], jobs=2, cache=False) == one
+    # read, scanned and decoded in the workers too (a large tree with no snapshot)
+    monkeypatch.setattr(advisor.runner, "READ_IN_WORKERS_FILES", 0)
+    monkeypatch.setattr(advisor.runner, "READ_CHUNK_FILES", 1)
+    assert _render([EXAMPLES], jobs=2, cache=False) == one
     root = _sse_project(project)
     cold = _render([root], jobs=1, cache=False)
     assert _render([root], jobs=2) == cold
@@ -138,3 +142,71 @@ def test_entries_written_by_workers_are_served(
     changed = summarize_sources(sources, settings, jobs=2)
     assert changed.parsed == 2  # parts.yaml itself, and the spec whose entry depends on it
     assert changed.summaries != cold.summaries
+
+
+def test_files_read_in_the_workers_are_served_from_their_entries(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large tree with no snapshot is read in the workers; the main process keeps no bytes,
+    and what the workers found is cached like what it reads itself."""
+    from advisor.config import load_settings
+    from advisor.discover import discover
+    from advisor.runner import summarize_sources
+
+    monkeypatch.setattr(advisor.runner, "READ_IN_WORKERS_FILES", 0)
+    monkeypatch.setattr(advisor.runner, "READ_CHUNK_FILES", 1)
+    monkeypatch.setattr(advisor.runner, "PARALLEL_MIN_BYTES", 0)
+    root = _sse_project(project)
+    settings = load_settings([root])
+    sources = discover([root], settings)
+    reference = summarize_sources(sources, settings, jobs=1, use_cache=False)
+    cold = summarize_sources(sources, settings, jobs=2)
+    assert (cold.summaries, cold.skipped) == (reference.summaries, reference.skipped)
+    assert cold.parsed >= 2 and cold.keys is not None and len(cold.keys) == len(sources)
+    warm = summarize_sources(sources, settings, jobs=2)
+    assert (warm.parsed, warm.summaries, warm.keys) == (0, cold.summaries, cold.keys)
+
+
+def test_a_file_changed_after_it_was_read_is_analysed_as_it_is_and_not_cached(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoever parses a file a worker read reads it again: if the bytes are no longer those
+    its key was made from, the summary is of the new bytes, and nothing of it is kept."""
+    from advisor.cache import Cache
+    from advisor.config import load_settings
+    from advisor.discover import discover
+    from advisor.runner import _File, _load, _Progress, _Runner, _work
+
+    root = _sse_project(project)
+    settings = load_settings([root])
+    (source,) = [s for s in discover([root], settings) if s.rel == "app/main.py"]
+    cache = Cache.open(root)
+    assert cache is not None
+    first = _load(source, settings, cache, None)
+    assert isinstance(first, _File) and first.key is not None
+    main = root / "app/main.py"
+    main.write_text(main.read_text(encoding="utf-8").replace("text/event-stream", "text/plain"))
+
+    def read_by_worker() -> _File:
+        return _File(source, None, first.size, first.stat, first.key, length=first.size)
+
+    # in a worker
+    monkeypatch.setattr(advisor.runner, "_SETTINGS", settings)
+    monkeypatch.setattr(advisor.runner, "_CACHE", cache)
+    status, summary, stored, changed = _work((source, None, first.size, first.key, {}))
+    assert (status, stored, changed) == ("ok", False, True)
+    assert summary is not None and "text/plain" in repr(summary)
+    assert "text/event-stream" not in repr(summary)
+    # in the main process
+    runner = _Runner(settings, 1, cache, _Progress(None, 1))
+    item = read_by_worker()
+    runner.run([item])
+    assert item.summary == summary and item.key is None and item.stat is None
+    runner.save([item])
+    assert cache.get(first.key, lambda _: None) is None
+    # unchanged bytes are summarized and kept as usual
+    again = _load(source, settings, cache, None)
+    assert isinstance(again, _File)
+    status, summary, stored, changed = _work((source, None, again.size, again.key, {}))
+    assert (status, stored, changed) == ("ok", True, False)
+    assert cache.get(again.key or "", lambda _: None) is not None
