@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import gc
 import importlib
 import json
 import os
@@ -502,4 +503,16 @@ def _silence_stdout() -> None:
 
 
 def entry_point() -> None:
-    sys.exit(main())
+    """The `advisor` command: one short process, so the cyclic garbage collector stays off
+    (the analysis pauses it anyway: advisor/collector.py), and the process ends without the
+    interpreter's teardown, as mypy's does. On litellm's tree the collector's first pass once
+    the analysis had returned, over everything it built, took 0.4 s before a line was printed,
+    and freeing it all at exit about as much more."""
+    gc.disable()
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: nothing more can be said
+        _silence_stdout()
+    os._exit(status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -85,6 +86,32 @@ def test_python_m_advisor_works_from_the_source_tree() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ADV001  parse-error" in result.stdout
+
+
+def test_the_command_flushes_all_it_printed_and_exits_with_its_status(tmp_path: Path) -> None:
+    """The command ends the process without the interpreter's teardown (advisor/cli.py
+    `entry_point`): what it printed must all be out first, whatever its size, and the exit
+    status must be the command's."""
+    command = [sys.executable, "-m", "advisor", "check", "--no-cache", "examples"]
+    report = subprocess.run([*command, "--format", "sarif"], cwd=REPO, capture_output=True)
+    assert report.returncode == 1, report.stderr
+    assert len(report.stdout) > 1 << 17  # more than a pipe holds
+    assert json.loads(report.stdout)["runs"][0]["results"]
+    text = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    snapshot = (REPO / "tests" / "snapshots" / "examples.txt").read_text(encoding="utf-8")
+    assert (text.returncode, text.stdout) == (1, snapshot)
+    version = subprocess.run([sys.executable, "-m", "advisor", "--version"], capture_output=True)
+    assert version.returncode == 0 and version.stdout.startswith(b"advisor, version")
+    # a reader that goes away early (`advisor check | head -1`): no traceback, no hang
+    with subprocess.Popen(
+        [*command, "--format", "sarif"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(1) == b"{"
+        process.stdout.close()
+        errors = process.stderr.read()
+        process.wait(timeout=60)
+    assert b"Traceback" not in errors and b"Exception ignored" not in errors, errors
 
 
 def test_every_package_is_listed_for_the_wheel() -> None:
