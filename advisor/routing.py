@@ -36,3 +36,14 @@ def normalize_path(path: str) -> str:
 def endpoint_label(method: str, path: str | None, fallback: str = "") -> str:
     """`POST /v1/chat`: how endpoints are named in messages, the report and `advisor explain`."""
     return f"{method} {path}" if path else f"{method} {fallback}".rstrip()
+
+
+def join_paths(prefix: str | None, path: str | None) -> str | None:
+    """`/v1` + `/chat` -> `/v1/chat`, without doubling or losing the slash between them."""
+    if path is None:
+        return None
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    return prefix.rstrip("/") + "/" + path.lstrip("/")

@@ -11,17 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from advisor.facts.python.consumption import StreamConsumptionDetector
-from advisor.facts.python.decoding import ChunkDecodeDetector
-from advisor.facts.python.graph import GraphDetector
-from advisor.facts.python.hints import FunctionHintDetector
-from advisor.facts.python.llm_calls import LlmCallDetector
-from advisor.facts.python.middleware import MiddlewareDetector
-from advisor.facts.python.polling import PollingDetector
-from advisor.facts.python.responses import ResponseDetector
-from advisor.facts.python.routes import RouteDetector
-from advisor.facts.python.walk import Detector, run_detectors
-from advisor.facts.suppressions import python_suppressions
 from advisor.model import Evidence, Fact, FileSummary, Location, ParseFailure
 from advisor.paths import module_name
 from advisor.read.python import PythonSource, parse_python
@@ -29,15 +18,28 @@ from advisor.read.source import TextFailure
 from advisor.settings import SIZE_SNIFF_BYTES, Settings
 
 if TYPE_CHECKING:
+    from advisor.facts.python.walk import Detector
     from advisor.facts.spec.documents import FileReader
     from advisor.read.spec import SpecDocument
 
-# The spec and manifest readers (jsonschema's `referencing` among them) are imported by the
-# functions that use them: a project without specs never pays for them.
+# The readers and detectors are imported by the functions that use them: a project without
+# specs never pays for the spec readers (jsonschema's `referencing` among them), and the main
+# process, which reads the helpers of advisor/facts/python (the flowchart's branches) but
+# summarizes nothing when worker processes do, never pays for the detectors (40 ms).
 
 
 def python_detectors() -> list[Detector]:
     """Fresh detector instances for one module (detectors may keep per-module state)."""
+    from advisor.facts.python.consumption import StreamConsumptionDetector
+    from advisor.facts.python.decoding import ChunkDecodeDetector
+    from advisor.facts.python.graph import GraphDetector
+    from advisor.facts.python.hints import FunctionHintDetector
+    from advisor.facts.python.llm_calls import LlmCallDetector
+    from advisor.facts.python.middleware import MiddlewareDetector
+    from advisor.facts.python.polling import PollingDetector
+    from advisor.facts.python.responses import ResponseDetector
+    from advisor.facts.python.routes import RouteDetector
+
     llm_calls = LlmCallDetector()
     return [
         GraphDetector(),
@@ -83,6 +85,9 @@ def _nothing(path: str) -> bytes | None:
 
 
 def summarize_python(path: str, data: bytes) -> FileSummary:
+    from advisor.facts.python.walk import run_detectors
+    from advisor.facts.suppressions import python_suppressions
+
     parsed = parse_python(data)
     if isinstance(parsed, TextFailure):
         return _failure(path, "python", "python", parsed)

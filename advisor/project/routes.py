@@ -13,9 +13,9 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 
-from advisor.facts.python.graph import join_paths
 from advisor.model import Fact, Mount, RouteHandler
 from advisor.project.symbols import ProjectIndex
+from advisor.routing import join_paths
 
 MAX_DEPTH = 8
 

@@ -18,6 +18,7 @@ from advisor.facts.python.scopes import Binding, Scope
 from advisor.facts.python.values import attribute_chain, call_argument, qualified_name, string
 from advisor.facts.python.walk import Context, Loop, fan_out_loop, is_main_guard
 from advisor.model import Edge, Entry, Export, FunctionInfo, Mount
+from advisor.routing import join_paths
 from advisor.tables import Slot, frameworks
 from advisor.testcode import is_test_module
 
@@ -275,17 +276,6 @@ def mount_context(node: ast.expr, context: Context) -> tuple[str | None, str | N
     for prefix in reversed(prefixes):
         joined = join_paths(joined, prefix) or ""
     return joined or None, owner
-
-
-def join_paths(prefix: str | None, path: str | None) -> str | None:
-    """`/v1` + `/chat` -> `/v1/chat`, without doubling or losing the slash between them."""
-    if path is None:
-        return None
-    if not prefix:
-        return path
-    if not path:
-        return prefix
-    return prefix.rstrip("/") + "/" + path.lstrip("/")
 
 
 def _literal_prefix(call: ast.Call, slot: Slot, scope: Scope) -> str | None:

@@ -13,11 +13,12 @@ import ast
 from dataclasses import replace
 
 from advisor.facts.python.clients import instance_class
-from advisor.facts.python.graph import join_paths, mount_context, symbol_of
+from advisor.facts.python.graph import mount_context, symbol_of
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import call_argument, constant, qualified_name, string
 from advisor.facts.python.walk import Context, signature_span
 from advisor.model import Evidence, Location, Mount, Pending, RouteHandler
+from advisor.routing import join_paths
 from advisor.tables import frameworks
 
 
