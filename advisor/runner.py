@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import queue
 import time
 from collections import deque
@@ -224,7 +225,8 @@ def _read_in_workers(
 
 class _EarlyStart:
     """Starts the files that trigger as their scans come in, once there is enough of them for
-    the workers (scanning a large tree takes a second or more, and the workers would wait)."""
+    the workers: scanning a large tree takes a second or more, and the workers would wait for
+    its end (or, where they read the files, find nothing queued once they are read)."""
 
     def __init__(self, work: _Work) -> None:
         self.work = work
@@ -524,12 +526,26 @@ def _initialize(settings: Settings, cache: Path | None) -> None:
     collector.worker_started()
 
 
+class _Pickled:
+    """A value pickled once for two uses: a worker's cache entry, and its answer to the main
+    process. Unpickled, it is the value again. (Each summary was pickled twice: 1 s of the
+    workers' time on litellm.)"""
+
+    __slots__ = ("data",)
+
+    def __init__(self, value: object) -> None:
+        self.data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __reduce__(self) -> tuple[Callable[[bytes], Any], tuple[bytes]]:
+        return pickle.loads, (self.data,)
+
+
 _Task = tuple[SourceFile, "bytes | None", int, "str | None", "dict[str, Any] | None"]
 """(file, bytes (None: read them again), size, cache key, what its entry holds besides the
 summary (None: write no entry))"""
-_Outcome = tuple[str, "FileSummary | str | None", bool, bool]
-"""(`ok` or `error`, the summary or the error, whether the worker wrote the cache entry,
-whether the file changed since it was first read)"""
+_Outcome = tuple[str, "FileSummary | str | _Pickled | None", bool, bool]
+"""(`ok` or `error`, the summary (pickled once it was for the cache entry) or the error,
+whether the worker wrote the cache entry, whether the file changed since it was first read)"""
 
 
 def _work_many(tasks: Sequence[_Task]) -> list[_Outcome]:
@@ -553,8 +569,9 @@ def _work(task: _Task) -> _Outcome:
     assert not isinstance(summary, str)
     if not same or held is None or key is None or _CACHE is None or _empty(summary):
         return "ok", summary, False, not same  # an empty summary goes to the scan pack
-    _CACHE.put(Entry(key, {**held, "summary": summary}, _dependencies(summary, _SETTINGS)))
-    return "ok", summary, True, False
+    shared = _Pickled(summary)
+    _CACHE.put(Entry(key, {**held, "summary": shared}, _dependencies(summary, _SETTINGS)))
+    return "ok", shared, True, False
 
 
 def _attempt(
@@ -725,6 +742,7 @@ class _Runner:
                 self._in_flight.difference_update(id(i) for i in chunk)
                 for item, outcome in zip(chunk, future.result(), strict=True):
                     status, result, stored, changed = outcome
+                    assert not isinstance(result, _Pickled)  # unpickled on its way here
                     self._store(item, status, result, stored, changed)
                     self._ready.append(item)
         found, self._ready = self._ready, []
@@ -815,26 +833,21 @@ class _Runner:
     def loaded(
         self, sources: Sequence[SourceFile], read: Callable[[str], bytes | None]
     ) -> Iterator[tuple[SourceFile, _File | FileSummary]]:
-        """Each source read in the worker processes (`_load_many`), in order, a few chunks
-        ahead of what is handed back (so that what the caller starts meanwhile is not queued
-        behind the whole tree), with what the cache holds for it: its bytes are not kept."""
+        """Each source read in the worker processes (`_load_many`), in order, with what the
+        cache holds for it: its bytes are not kept. Every chunk is queued at once, ahead of
+        whatever the caller starts meanwhile: the files that trigger can wait for the end of
+        the reading (the workers are busy with it), but what comes next depends on knowing
+        every file's imports, and the workers idled while the last chunks waited their turn."""
         pool = self._pool()
-        chunks = [
-            sources[begin : begin + READ_CHUNK_FILES]
-            for begin in range(0, len(sources), READ_CHUNK_FILES)
+        futures = [
+            (chunk, pool.submit(_load_many, chunk))
+            for chunk in (
+                sources[begin : begin + READ_CHUNK_FILES]
+                for begin in range(0, len(sources), READ_CHUNK_FILES)
+            )
         ]
-        ahead = 4 * self.jobs
-        futures: deque[Future[list[_Loaded | FileSummary]]] = deque()
-
-        def submit(index: int) -> None:
-            if index < len(chunks):
-                futures.append(pool.submit(_load_many, chunks[index]))
-
-        for first in range(ahead):
-            submit(first)
-        for index, chunk in enumerate(chunks):
-            found = futures.popleft().result()
-            submit(index + ahead)
+        for chunk, future in futures:
+            found = future.result()
             for source, loaded in zip(chunk, found, strict=True):
                 if isinstance(loaded, FileSummary):
                     yield source, loaded
@@ -941,7 +954,7 @@ class _Runner:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.shutdown(cancel_futures=True)  # none left, unless the run was cut short
             self.pool = None
 
 

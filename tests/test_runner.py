@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import SSE_SPEC_FILES
@@ -175,7 +177,7 @@ def test_a_file_changed_after_it_was_read_is_analysed_as_it_is_and_not_cached(
     from advisor.cache import Cache
     from advisor.config import load_settings
     from advisor.discover import discover
-    from advisor.runner import _File, _load, _Progress, _Runner, _work
+    from advisor.runner import _File, _load, _Progress, _Runner
 
     root = _sse_project(project)
     settings = load_settings([root])
@@ -193,7 +195,7 @@ def test_a_file_changed_after_it_was_read_is_analysed_as_it_is_and_not_cached(
     # in a worker
     monkeypatch.setattr(advisor.runner, "_SETTINGS", settings)
     monkeypatch.setattr(advisor.runner, "_CACHE", cache)
-    status, summary, stored, changed = _work((source, None, first.size, first.key, {}))
+    status, summary, stored, changed = _from_worker((source, None, first.size, first.key, {}))
     assert (status, stored, changed) == ("ok", False, True)
     assert summary is not None and "text/plain" in repr(summary)
     assert "text/event-stream" not in repr(summary)
@@ -207,6 +209,15 @@ def test_a_file_changed_after_it_was_read_is_analysed_as_it_is_and_not_cached(
     # unchanged bytes are summarized and kept as usual
     again = _load(source, settings, cache, None)
     assert isinstance(again, _File)
-    status, summary, stored, changed = _work((source, None, again.size, again.key, {}))
+    status, summary, stored, changed = _from_worker((source, None, again.size, again.key, {}))
     assert (status, stored, changed) == ("ok", True, False)
-    assert cache.get(again.key or "", lambda _: None) is not None
+    entry = cache.get(again.key or "", lambda _: None)
+    assert entry is not None and entry.value["summary"] == summary
+    assert "text/plain" in repr(summary)
+
+
+def _from_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A worker's answer as the main process gets it: pickled, then unpickled."""
+    from advisor.runner import _work
+
+    return tuple(pickle.loads(pickle.dumps(_work(task))))  # type: ignore[arg-type]
