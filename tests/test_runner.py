@@ -221,3 +221,28 @@ def _from_worker(task: tuple[Any, ...]) -> tuple[Any, ...]:
     from advisor.runner import _work
 
     return tuple(pickle.loads(pickle.dumps(_work(task))))  # type: ignore[arg-type]
+
+
+def test_parsing_tasks_group_small_files_and_leave_large_ones_alone() -> None:
+    """A task's round trip costs about a millisecond: small files go together (up to
+    TASK_BYTES, and TASK_FILES), a large file is a task of its own, and the order (largest
+    first) is kept, so that no worker is left with a big file at the end."""
+    from advisor.discover import SourceFile
+    from advisor.runner import TASK_BYTES, TASK_FILES, _File, _tasks
+
+    def files(*sizes: int) -> list[_File]:
+        return [
+            _File(SourceFile(Path(f"/p/m{i}.py"), f"m{i}.py", "python"), None, n, length=n)
+            for i, n in enumerate(sizes)
+        ]
+
+    big, small = 4 * TASK_BYTES, TASK_BYTES // 8
+    ordered = files(big, big, *[small] * 20, *[10] * 40)
+    chunks = list(_tasks(ordered))
+    assert [f for chunk in chunks for f in chunk] == ordered
+    assert [len(c) for c in chunks[:2]] == [1, 1]
+    # 8 small files fill a task; the last 4 are joined by tiny ones up to the file limit
+    assert [len(c) for c in chunks[2:5]] == [8, 8, TASK_FILES]
+    assert all(len(c) <= TASK_FILES for c in chunks)
+    assert all(sum(f.volume for f in c[:-1]) < TASK_BYTES for c in chunks)
+    assert list(_tasks([])) == []
