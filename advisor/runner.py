@@ -399,7 +399,7 @@ def _facts_unchanged(
         if item.source.language == "python":
             item.scan = item.cached.get("scan")
             if item.scan is None and item.size <= runner.settings.max_file_size:
-                item.scan = _scan(item, runner.settings)
+                item.scan = _scan(item)
                 item.cached["dirty"] = True
             if item.scan != seen.get("scan"):
                 return False
@@ -439,10 +439,10 @@ def _read(source: SourceFile, settings: Settings) -> tuple[bytes, int, snapshot.
     return data, size, snapshot.as_stat(found)
 
 
-def _scan(item: _File, settings: Settings) -> FileScan:
-    content = _content(item, settings)
-    data = content[0] if not isinstance(content, FileSummary) else b""
-    return _scan_bytes(item.source.rel, data)
+def _scan(item: _File) -> FileScan:
+    """A file read by the main process (the workers scan what they read: `_load_many`)."""
+    assert item.data is not None
+    return _scan_bytes(item.source.rel, item.data)
 
 
 def _content(
@@ -459,7 +459,9 @@ def _content(
     return again.data, again.size, again.key == item.key
 
 
-_Loaded = tuple[int, int, "snapshot.Stat | None", "str | None", "FileScan | None", Any]
+_Loaded = tuple[
+    int, int, "snapshot.Stat | None", "str | None", "FileScan | None", "TextFailure | None"
+]
 """What a worker found in a file it read: (size, bytes read, stat, cache key, scan (Python
 within the size limit), its decoding failure or None (with a scan))."""
 
@@ -761,7 +763,7 @@ class _Runner:
         if self.jobs <= 1 or volume < PARALLEL_SCAN_MIN_BYTES:
             for item in items:
                 if item.scan is None and item.size <= self.settings.max_file_size:
-                    item.scan = _scan(item, self.settings)
+                    item.scan = _scan(item)
                 yield item
             return
         pool = self._pool()
