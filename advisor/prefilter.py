@@ -67,7 +67,9 @@ class Triggers:
 
     `modules`: top-level names of libraries (`openai`, `fastapi`) whose import, or a dotted
     string naming something in them, is needed. `words`: text that triggers wherever it
-    appears; `any_case`: the same, in any letter case (header names).
+    appears; `any_case`: a whole string literal, in any letter case (a header name such as
+    `"Content-Encoding"`: the detectors compare the whole string, so a mention in a comment
+    or in prose cannot be what they see).
 
     The qualified names the detector looks up, which what a file's imports bind is matched
     against (and, inside a library's own package, the module's own name): `names` count as
@@ -343,12 +345,18 @@ def _any_case_words() -> tuple[bytes, ...]:
 
 
 def _any_case_found(data: bytes) -> bool:
-    """Whether a word of any letter case appears (ASCII case, as a `re.I` search of bytes)."""
+    """Whether a word of any letter case appears between quotes of the same kind (ASCII case,
+    as a `re.I` search of bytes): `"Content-Encoding"`, `f'content-encoding'`."""
     words = _any_case_words()
     if not words:
         return False
     lowered = data.lower()
-    return any(word in lowered for word in words)
+    return any(
+        quote + word + quote in lowered
+        for word in words
+        if word in lowered
+        for quote in (b'"', b"'")
+    )
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,11 @@ def test_a_file_with_a_route_of_a_known_framework_triggers() -> None:
         ('MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware"]\n', True),
         ("# advisor: user-facing=false\ndef job(): ...\n", True),
         ('response["content-encoding"] = "identity"\n', True),
+        ("response.headers.setdefault('Content-Encoding', 'identity')\n", True),
+        ('ENCODING = f"CONTENT-ENCODING"\n', True),
+        # The header named in prose only: the detectors compare whole strings.
+        ('# we only want a Content-Encoding of "identity"\n', False),
+        ('"""Sets the Content-Encoding header."""\n', False),
         ("class WorkerSettings:\n    functions = [work]\n", True),
     ],
 )
@@ -512,16 +517,18 @@ def test_importers_by_lookup_agree_with_the_definition(
 _LINE_PIECES = ["import os", "from . import x", "from a.b import (c,", "    d)", "x = 1",
                 "  import  json as j", "print('import')", "from x import y \\", "    , z",
                 "importlib.reload(m)", "# import nothing", "\r", "", "\t", "CONTENT-Encoding",
-                "content-encoding: gzip", "Content-Encodin"]  # fmt: skip
+                "content-encoding: gzip", "Content-Encodin", "'Content-Encoding'",
+                '"CONTENT-ENCODING"', "\"content-encoding'", '"content-encoding']  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_LINE_PIECES), max_size=12), st.sampled_from(["\n", "\r\n"]))
 def test_the_literal_led_search_finds_what_the_pattern_finds(lines: list[str], end: str) -> None:
-    """Import statements are found from the lines holding `import`, and header words in any
-    case by a lower-cased copy: both exactly as the regular expressions they replace."""
+    """Import statements are found from the lines holding `import`, and quoted header names
+    in any case by a lower-cased copy: both exactly as the regular expressions they replace."""
     data = end.join(lines).encode()
     found = [m.span() for m in prefilter._statement_matches(data)]
     assert found == [m.span() for m in prefilter._STATEMENT.finditer(data)]
     words = b"|".join(re.escape(w.encode()) for w in sorted(vocabulary().any_case))
-    assert prefilter._any_case_found(data) == (re.search(words, data, re.I) is not None)
+    quoted = rb"([\"'])(?:" + words + rb")\1"
+    assert prefilter._any_case_found(data) == (re.search(quoted, data, re.I) is not None)
