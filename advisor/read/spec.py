@@ -15,15 +15,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from advisor.read.fastyaml import fast_load
 from advisor.read.jsonpos import JsonLocator
 from advisor.read.source import TextFailure, decode_text
-from advisor.read.yamlload import PureSpecLoader, SpecLoader
-from advisor.read.yamlpos import YamlLocator
+
+if TYPE_CHECKING:
+    import yaml
+
+    from advisor.read.yamlpos import YamlLocator
 
 # A top-level key at column 0 in YAML (optionally quoted), with a version-looking value.
 _YAML_SPEC_KEY = re.compile(
@@ -82,6 +82,8 @@ class SpecDocument:
         if self.node is None:
             # read by the fast reader: find it in the text, else compose the text (once)
             if self.yaml_locator is None:
+                from advisor.read.yamlpos import YamlLocator
+
                 self.yaml_locator = YamlLocator(self.text)
             found = self.yaml_locator.locate(pointer, self.data)
             if found is not None:
@@ -158,6 +160,11 @@ def _parse_json(text: str) -> SpecDocument | TextFailure:
 
 
 def _parse_yaml(text: str) -> SpecDocument | TextFailure:
+    """YAML's readers are imported here: PyYAML alone costs 20-30 ms, which a project whose
+    documents are all JSON does not pay."""
+    from advisor.read.fastyaml import fast_load
+    from advisor.read.yamlload import PureSpecLoader, SpecLoader
+
     fast = fast_load(text)
     if fast is not None:
         return SpecDocument(text, "yaml", fast.data, yaml_locator=fast.locator)
@@ -188,6 +195,8 @@ def _nesting_estimate(text: str) -> int:
 def _compose_and_construct(
     text: str, loader_class: type[yaml.SafeLoader]
 ) -> SpecDocument | TextFailure:
+    import yaml
+
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
@@ -210,6 +219,10 @@ def _compose_and_construct(
 
 def _compose(text: str) -> yaml.Node | None:
     """The node tree of a document the fast reader read (so PyYAML reads it too)."""
+    import yaml
+
+    from advisor.read.yamlload import PureSpecLoader, SpecLoader
+
     for loader_class in (SpecLoader, PureSpecLoader):
         loader = loader_class(text)
         try:
@@ -234,6 +247,8 @@ def deep_recursion() -> Iterator[None]:
 
 
 def _locate_yaml(root: yaml.Node, pointer: Sequence[str | int]) -> tuple[int, int]:
+    import yaml
+
     node: yaml.Node = root
     mark = root.start_mark
     for segment in pointer:
