@@ -18,14 +18,16 @@ advisor/data, so a new table entry moves the filter with it), and a file is anal
    (`iter_content`), since its responses matter only in a poll loop or a loop over the body's
    pieces. A file also triggers when it holds a declared word (an `advisor:` comment), a
    settings string naming a middleware, or a header name;
-2. it imports a module that leads to a fact: a module with facts, or one that exports a client
-   or an app, or mounts routers, or whose functions call (by a name that could resolve there)
-   a function that leads to one, as far as the files analysed so far show. The call graph
-   crosses modules through imports: a script that calls a helper that calls the model is where
-   that call's `reach` comes from. The importers of a module are added as soon as its
-   summary (or a later one) shows that it leads to a fact, until no file is added; a module
-   that imports one that leads nowhere adds no call path to a fact, and neither do its
-   importers;
+2. it imports what leads to a fact: a function with facts, or one that calls (by a name that
+   could resolve there) a function that leads to one, as far as the files analysed so far
+   show; or anything of a module that exports a client or an app, or mounts routers. The call
+   graph crosses modules through imports: a script that calls a helper that calls the model is
+   where that call's `reach` comes from. Every name a module uses from another one begins with
+   one of its import bindings, so a file can call such a function only if one of its bindings
+   and one of the names the function is known by agree (`import app`, `from app.llm import
+   ask` for `app.llm.ask`; not `from app.llm import PROMPT`). These files are added as soon as a
+   summary shows what they import to lead to a fact, until no file is added; a module that
+   imports only what leads nowhere adds no call path to a fact, and neither do its importers;
 3. its functions could answer a name that an analysed file looks up (`utils.ask` is resolved by
    module suffix, and a second module that defines `ask` in a `utils` makes it ambiguous): this
    is checked once nothing more is added by 1 and 2, from the names looked up there. A call
@@ -582,15 +584,27 @@ class ImportIndex:
         for module in {self.scans[p][0] for p in targets if p in self.scans}:
             parts = module.split(".")
             for start in range(len(parts)):
-                suffix = ".".join(parts[start:])
-                found.update(self._whole.get(suffix, ()))  # the binding is the suffix
-                first = bisect.bisect_left(self._sorted, suffix + ".")
-                last = bisect.bisect_left(self._sorted, suffix + "/")  # "/" follows "."
-                for binding in self._sorted[first:last]:  # bindings that begin with it
-                    found.update(self._whole[binding])
-                for cut in range(start + 1, len(parts)):  # bindings it begins with
-                    found.update(self._whole.get(".".join(parts[start:cut]), ()))
+                self._agreeing(".".join(parts[start:]), found)
         return found
+
+    def users(self, names: Iterable[str]) -> set[str]:
+        """Paths of the files whose bindings agree with one of these dotted names: the files
+        that may name what they name (each name in every form that resolves to it)."""
+        found: set[str] = set()
+        for name in set(names):
+            self._agreeing(name, found)
+        return found
+
+    def _agreeing(self, name: str, found: set[str]) -> None:
+        found.update(self._whole.get(name, ()))  # the binding is the name
+        first = bisect.bisect_left(self._sorted, name + ".")
+        last = bisect.bisect_left(self._sorted, name + "/")  # "/" follows "."
+        for binding in self._sorted[first:last]:  # bindings that begin with it
+            found.update(self._whole[binding])
+        cut = name.find(".")
+        while cut >= 0:  # bindings it begins with
+            found.update(self._whole.get(name[:cut], ()))
+            cut = name.find(".", cut + 1)
 
 
 def importers(scans: Mapping[str, tuple[str, FileScan]], targets: Iterable[str]) -> set[str]:
@@ -640,8 +654,11 @@ class LeadFinder:
         """Every form of the symbols reached: a call by one of these names leads on."""
         self._exported: set[str] = set()
         self._paths: set[str] = set()
-        self._new: list[str] = []
-        """Paths added to `_paths` since `new_paths` was last asked."""
+        self._new_names: list[str] = []
+        """Names added to `_names` since `news` was last asked."""
+        self._new_modules: list[str] = []
+        """Files that export or mount something (or have facts but no module), found since
+        `news` was last asked: everything their importers name may matter."""
 
     def add(self, summaries: Iterable[FileSummary | None]) -> None:
         for summary in summaries:
@@ -654,6 +671,7 @@ class LeadFinder:
         if info is None:
             if facts:
                 self._lead(summary.path)
+                self._new_modules.append(summary.path)
             return
         module, path = info.module, summary.path
         self._module_of[module] = module
@@ -670,6 +688,7 @@ class LeadFinder:
                 reached.append(edge.caller)
         if info.exports or info.mounts:
             self._lead(path)
+            self._new_modules.append(path)
         for export in info.exports:
             self._exported.update(_forms(export.symbol, module))
         for fact in (*facts, *(c for p in info.pending for c in p.candidates)):
@@ -693,19 +712,20 @@ class LeadFinder:
                 if name in self._names:
                     continue
                 self._names.add(name)
+                self._new_names.append(name)
                 for caller in self._callers.get(name, ()):
                     if caller not in self._reached:
                         self._reached.add(caller)
                         stack.append(caller)
 
     def _lead(self, path: str) -> None:
-        if path not in self._paths:
-            self._paths.add(path)
-            self._new.append(path)
+        self._paths.add(path)
 
-    def new_paths(self) -> list[str]:
-        """The files found to lead to a fact since the last call (each one reported once)."""
-        found, self._new = self._new, []
+    def news(self) -> tuple[list[str], list[str]]:
+        """What was found since the last call: (names under which a function that leads to a
+        fact may be called, files whose importers may use anything they define)."""
+        found = self._new_names, self._new_modules
+        self._new_names, self._new_modules = [], []
         return found
 
     def leads(self) -> Leads:
@@ -801,9 +821,9 @@ def analyse(
     started: Iterable[str] = (),
 ) -> dict[str, FileSummary | None]:
     """The Python files to analyse (see the module docstring), summarized by `work`: the files
-    that trigger (and `first`, analysed whatever they hold); the importers of each file as soon
-    as a summary shows that it leads to a fact (not a round at a time: no worker waits for the
-    slowest file of a round); then the files a looked-up name could resolve into.
+    that trigger (and `first`, analysed whatever they hold); the files that import what leads
+    to a fact as soon as a summary shows that it does (not a round at a time: no worker waits
+    for the slowest file of a round); then the files a looked-up name could resolve into.
 
     `scans` maps path -> (module name, scan); `started`: files the caller has already started in
     `work` (files that trigger, while it was scanning the others). The files analysed are the
@@ -825,7 +845,8 @@ def analyse(
             done.update(found)
             if follow:
                 finder.add(found.values())
-                start(index.importers(finder.new_paths()))
+                names, modules = finder.news()
+                start(index.users(names) | index.importers(modules))
 
     finder = LeadFinder()
     start([*first, *(p for p, (_, found) in scans.items() if found.triggered)])

@@ -375,6 +375,47 @@ def test_importers_of_a_module_that_leads_to_no_fact_are_not_analysed(project: P
     assert analysed == {"app/llm.py", "app/models.py"}
 
 
+def test_only_files_that_import_what_leads_to_a_fact_are_analysed(project: Project) -> None:
+    # llm.py exports nothing: only a file whose bindings can name `label` (or the class whose
+    # method calls the model) can call it. The one that imports the prompt text cannot.
+    llm = (
+        'from openai import OpenAI\n\nPROMPT = "Label this"\n\n\n'
+        "def label(text):\n"
+        '    return OpenAI().chat.completions.create(model="m", messages=[])\n\n\n'
+        "class Labeler:\n    def run(self, text):\n        return label(text)\n"
+    )
+    root = project(
+        {
+            "app/llm.py": llm,
+            "scripts/run.py": _script("app.llm", "label"),
+            "scripts/whole.py": (
+                "import app.llm\n\nif __name__ == '__main__':\n"
+                "    for q in open('qs'):\n        app.llm.label(q)\n"
+            ),
+            "scripts/by_class.py": (
+                "from app.llm import Labeler\n\nif __name__ == '__main__':\n"
+                "    for q in open('qs'):\n        Labeler().run(q)\n"
+            ),
+            "scripts/prompt.py": (
+                "from app.llm import PROMPT\n\nif __name__ == '__main__':\n"
+                "    for q in open('qs'):\n        print(PROMPT, q)\n"
+            ),
+        }
+    )
+    analysed = _agree(root)
+    assert analysed == {
+        "app/llm.py",
+        "scripts/run.py",
+        "scripts/whole.py",
+        "scripts/by_class.py",
+    }
+    findings = analyze([root], cache=False).findings
+    assert {f.evidence.location.path for f in findings if f.code == "ADV106"} >= {
+        "scripts/run.py",
+        "scripts/whole.py",
+    }
+
+
 def test_a_client_imported_from_another_module_leads_its_callers_on(project: Project) -> None:
     # ask.py calls the model only through a client it imports (a pending fact, resolved in
     # the project stage); the script that loops over ask() is where the finding is.
