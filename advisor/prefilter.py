@@ -622,11 +622,9 @@ class Leads:
     what the project stage finds, and files that are not analysed yet can only add to it.
     """
 
-    paths: frozenset[str]
-    """Files whose importers may matter: a function in them leads to a fact, or they export a
-    client or an app, or mount one router on another."""
     names: frozenset[str]
-    """Every name under which another module may reach one of those functions or exports."""
+    """Every name under which another module may reach one of those functions, or a client or
+    an app that a module exports."""
 
 
 def _forms(symbol: str, module: str) -> Iterator[str]:
@@ -646,14 +644,12 @@ class LeadFinder:
 
     def __init__(self) -> None:
         self._module_of: dict[str, str] = {}
-        self._path_of: dict[str, str] = {}
         self._callers: dict[str, list[str]] = defaultdict(list)
         self._reached: set[str] = set()
         """Symbols that lead to a fact."""
         self._names: set[str] = set()
         """Every form of the symbols reached: a call by one of these names leads on."""
         self._exported: set[str] = set()
-        self._paths: set[str] = set()
         self._new_names: list[str] = []
         """Names added to `_names` since `news` was last asked."""
         self._new_modules: list[str] = []
@@ -670,24 +666,19 @@ class LeadFinder:
         info = summary.module
         if info is None:
             if facts:
-                self._lead(summary.path)
                 self._new_modules.append(summary.path)
             return
         module, path = info.module, summary.path
         self._module_of[module] = module
-        self._path_of[module] = path
         for function in info.functions:
             self._module_of[function.symbol] = module
-            self._path_of[function.symbol] = path
         reached: list[str] = []
         for edge in info.edges:
             self._callers[edge.callee].append(edge.caller)
             self._module_of.setdefault(edge.caller, module)
-            self._path_of.setdefault(edge.caller, path)
             if edge.callee in self._names:
                 reached.append(edge.caller)
         if info.exports or info.mounts:
-            self._lead(path)
             self._new_modules.append(path)
         for export in info.exports:
             self._exported.update(_forms(export.symbol, module))
@@ -695,7 +686,6 @@ class LeadFinder:
             qualname = fact.evidence.function
             symbol = f"{module}.{qualname}" if qualname else module
             self._module_of.setdefault(symbol, module)
-            self._path_of.setdefault(symbol, path)
             reached.append(symbol)
         self._reach(reached)
 
@@ -707,7 +697,6 @@ class LeadFinder:
         self._reached.update(stack)
         while stack:
             symbol = stack.pop()
-            self._lead(self._path_of[symbol])
             for name in _forms(symbol, self._module_of[symbol]):
                 if name in self._names:
                     continue
@@ -718,9 +707,6 @@ class LeadFinder:
                         self._reached.add(caller)
                         stack.append(caller)
 
-    def _lead(self, path: str) -> None:
-        self._paths.add(path)
-
     def news(self) -> tuple[list[str], list[str]]:
         """What was found since the last call: (names under which a function that leads to a
         fact may be called, files whose importers may use anything they define)."""
@@ -729,7 +715,7 @@ class LeadFinder:
         return found
 
     def leads(self) -> Leads:
-        return Leads(frozenset(self._paths), frozenset(self._exported | self._names))
+        return Leads(frozenset(self._exported | self._names))
 
 
 def looked_up(summaries: Iterable[FileSummary], known: Leads) -> set[str]:
