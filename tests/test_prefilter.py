@@ -29,6 +29,7 @@ from advisor.policy.selftest import EXAMPLE_FILES
 from advisor.prefilter import (
     TRIGGERS,
     FileScan,
+    ImportIndex,
     groups,
     importers,
     members,
@@ -553,6 +554,30 @@ def test_importers_by_lookup_agree_with_the_definition(
     }
     targets = data.draw(st.lists(st.sampled_from(sorted(scans)), max_size=3))
     assert importers(scans, targets) == _importers_by_comparison(scans, targets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.lists(_PART, min_size=1, max_size=3), max_size=3), min_size=1, max_size=8),
+    st.lists(st.lists(_PART, min_size=1, max_size=4), max_size=4),
+)
+def test_users_of_names_agree_with_the_definition(
+    bindings_per_file: list[list[list[str]]], names: list[list[str]]
+) -> None:
+    """A file may name what a dotted name names when one of its bindings and the name agree on
+    the parts they share (`app` and `app.llm.ask`, `app.llm.ask` and `app.llm.ask.inner`)."""
+    scans = {
+        f"m{index}.py": (f"m{index}", FileScan(False, frozenset(".".join(b) for b in bindings)))
+        for index, bindings in enumerate(bindings_per_file)
+    }
+    expected = {
+        path
+        for path, (_, scanned) in scans.items()
+        for binding in scanned.imports
+        for name in names
+        if binding.split(".")[: len(name)] == name[: len(binding.split("."))]
+    }
+    assert ImportIndex(scans).users(".".join(name) for name in names) == expected
 
 
 _LINE_PIECES = ["import os", "from . import x", "from a.b import (c,", "    d)", "x = 1",
