@@ -417,6 +417,25 @@ def test_only_files_that_import_what_leads_to_a_fact_are_analysed(project: Proje
     }
 
 
+def test_a_function_that_comes_to_lead_to_a_fact_brings_its_importers_in(
+    project: Project,
+) -> None:
+    # run.py imports `other`, which leads nowhere: skipped. Once `other` calls `label`, a
+    # re-check served from the cache analyses run.py, as a cold run does.
+    llm = (
+        "from openai import OpenAI\n\n\ndef label(text):\n"
+        '    return OpenAI().chat.completions.create(model="m", messages=[])\n\n\n'
+        "def other(text):\n    return text\n"
+    )
+    root = project({"app/llm.py": llm, "scripts/run.py": _script("app.llm", "other")})
+    assert "scripts/run.py" not in {s.path for s in analyze([root], jobs=1).summaries}
+    (root / "app/llm.py").write_text(llm.replace("return text", "return label(text)"))
+    warm = analyze([root], jobs=1)
+    same_report(warm, analyze([root], cache=False, prefilter=False))
+    assert "scripts/run.py" in {s.path for s in warm.summaries}
+    assert "ADV106" in [f.code for f in warm.findings]
+
+
 def test_a_client_imported_from_another_module_leads_its_callers_on(project: Project) -> None:
     # ask.py calls the model only through a client it imports (a pending fact, resolved in
     # the project stage); the script that loops over ask() is where the finding is.
