@@ -719,7 +719,6 @@ class HttpClients:
     reads: dict[str, ChunkIterator]
     """Method name -> an awaited partial read of the body."""
     libraries: frozenset[str]
-    single_byte_encodings: frozenset[str]
 
 
 def _http_call(library: str, raw: dict[str, Any]) -> HttpCall:
@@ -776,10 +775,16 @@ def http_clients() -> HttpClients:
         iterators={i["method"]: _chunk_iterator(i, "chunk-size") for i in chunks["iterators"]},
         reads={r["method"]: _chunk_iterator(r, "size") for r in chunks["reads"]},
         libraries=frozenset(e["library"] for e in raw["libraries"]),
-        single_byte_encodings=frozenset(
-            codecs.lookup(name).name for name in raw["single-byte-encodings"]["names"]
-        ),
     )
+
+
+@functools.cache
+def single_byte_encodings() -> frozenset[str]:
+    """The single-byte encodings of `http_clients.yaml`, by their codecs' names. Apart from
+    the HTTP table: `codecs.lookup` imports every codec it names (12 ms), and only a decode
+    call that names an encoding needs them, not the pre-filter that reads the table."""
+    names = data_table("http_clients")["single-byte-encodings"]["names"]
+    return frozenset(codecs.lookup(name).name for name in names)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from advisor.facts.python.values import (
 )
 from advisor.facts.python.walk import Context
 from advisor.model import ChunkDecode
-from advisor.tables import ChunkIterator, http_clients
+from advisor.tables import ChunkIterator, http_clients, single_byte_encodings
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)
 _BUILTINS = frozenset(dir(builtins))
@@ -445,7 +445,7 @@ def _encoding(
         name = codecs.lookup(value).name
     except LookupError:
         return value, None
-    return name, name not in http_clients().single_byte_encodings
+    return name, name not in single_byte_encodings()
 
 
 def _snippet(call: ast.Call) -> str:
