@@ -17,7 +17,7 @@ advisor/data, so a new table entry moves the filter with it), and a file is anal
    (`Triggers.needs`): an HTTP library's, with `while` or a chunk iterator's name
    (`iter_content`), since its responses matter only in a poll loop or a loop over the body's
    pieces. A file also triggers when it holds a declared word (an `advisor:` comment), a
-   settings string naming a middleware, or a header name;
+   settings string naming a middleware, or a header name written as a string;
 2. it imports what leads to a fact: a function with facts, or one that calls (by a name that
    could resolve there) a function that leads to one, as far as the files analysed so far
    show; or anything of a module that exports a client or an app, or mounts routers. The call
