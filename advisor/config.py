@@ -19,6 +19,7 @@ from advisor.errors import ConfigError
 from advisor.hints import HINT_FIELDS, hints_from, pattern_problem
 from advisor.model import Severity
 from advisor.paths import shown
+from advisor.read.bundled import load_reference
 from advisor.resources import validator
 from advisor.settings import Settings, Thresholds
 
@@ -106,10 +107,8 @@ def read_config_table(path: Path, shown: Path | None = None) -> tuple[dict[str, 
     if path.suffix in (".yaml", ".yml"):
         import yaml  # here: most projects configure the advisor in TOML
 
-        from advisor.read.yamlload import SafeLoader
-
         try:
-            data = yaml.load(text, Loader=SafeLoader)
+            data = load_reference(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{label_path}: invalid YAML: {_one_line(str(exc))}") from exc
         if data is None:

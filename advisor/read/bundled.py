@@ -24,7 +24,8 @@ def load_bundled(text: str) -> Any:
 
 
 def load_reference(text: str) -> Any:
-    """PyYAML's document (the C loader where libyaml is there)."""
+    """PyYAML's document (the C loader where libyaml is there): the reference for these
+    files, and the reader of the user's YAML (a configuration, a rule file)."""
     import yaml
 
     from advisor.read.yamlload import SafeLoader
