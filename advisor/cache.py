@@ -23,12 +23,12 @@ import pickle
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from advisor import __version__
 from advisor.model import FileSummary
+from advisor.records import record
 
 CACHE_DIR = ".advisor_cache"
 FORMAT = "1"
@@ -59,7 +59,7 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     key: str
     value: object

@@ -13,20 +13,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
 from advisor.errors import UsageError
 from advisor.read.manifest import manifest_kind
+from advisor.records import record
 from advisor.settings import Settings
 
 PYTHON_SUFFIXES = frozenset({".py"})
 DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
 
-@dataclass(frozen=True)
+@record
 class SourceFile:
     path: Path
     """Absolute path."""

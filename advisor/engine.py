@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from advisor import collector, snapshot
@@ -28,10 +28,11 @@ from advisor.policy.catalog import Catalog, Rule, load_catalog
 from advisor.policy.evaluate import evaluate, facts_by_kind
 from advisor.policy.selection import check_selectors, selected_rules
 from advisor.read.source import TextFailure, decode_python
+from advisor.records import record
 from advisor.settings import Settings
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     findings: tuple[Finding, ...]
     files: tuple[str, ...]

@@ -18,10 +18,11 @@ import fnmatch
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from advisor.model import Evidence, Fact, FunctionHints, Hints
+from advisor.records import record
 from advisor.resources import schema, validator
 from advisor.routing import normalize_path
 from advisor.settings import Settings
@@ -84,7 +85,7 @@ _SEPARATORS = re.compile(r"[\s,]+")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
-@dataclass(frozen=True)
+@record
 class HintComment:
     """What one `# advisor:` comment says: the valid hints, in order, and what is wrong."""
 
@@ -212,7 +213,7 @@ def pattern_problem(pattern: str) -> str:
     )
 
 
-@dataclass(frozen=True)
+@record
 class _Pattern:
     method: str | None
     """Upper-case method, `*`, or None for a handler-name pattern."""

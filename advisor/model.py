@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
+
+from advisor.records import record
 
 
 class Severity(enum.Enum):
@@ -25,7 +27,7 @@ class Severity(enum.Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     """A place in a file: 1-based line and column (columns count characters, not bytes)."""
 
@@ -36,7 +38,7 @@ class Location:
     end_column: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Hop:
     """One step of the way from an entry point to a fact: a route, or a function (or call)
     written at `path:line` (relative to the project root, like every location)."""
@@ -46,7 +48,7 @@ class Hop:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Evidence:
     """Where a fact was seen, with enough context for a reader (and the engine) to act on it.
 
@@ -75,7 +77,7 @@ def doc_default(text: str, default: Any) -> Any:
     return field(default=default, metadata={"doc": text})
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Fact:
     """Base of every fact kind. Rule files select facts by `kind` and test their fields."""
 
@@ -84,7 +86,7 @@ class Fact:
     evidence: Evidence = doc("Where the fact was seen.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ParseFailure(Fact):
     kind: ClassVar[str] = "parse-failure"
     summary: ClassVar[str] = "A file that could not be decoded or parsed."
@@ -92,13 +94,13 @@ class ParseFailure(Fact):
     message: str = doc("The reader's own explanation.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Header:
     name: str = doc("Header name, lower-cased.")
     value: str | None = doc("Header value when it is a literal, else null.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Reach:
     """Who runs a piece of code, from the project call graph (filled in across files)."""
 
@@ -120,7 +122,7 @@ class Reach:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ResponseConstruction(Fact):
     kind: ClassVar[str] = "response"
     summary: ClassVar[str] = (
@@ -212,7 +214,7 @@ class ResponseConstruction(Fact):
     reach: Reach = doc_default("Who runs the handler (project call graph).", Reach())
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class LlmCall(Fact):
     kind: ClassVar[str] = "llm-call"
     summary: ClassVar[str] = "A call into an LLM provider SDK whose receiver could be resolved."
@@ -261,7 +263,7 @@ class LlmCall(Fact):
     reach: Reach = doc_default("Who runs the call (project call graph).", Reach())
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class LlmCallLoop(Fact):
     kind: ClassVar[str] = "llm-call-loop"
     summary: ClassVar[str] = (
@@ -285,7 +287,7 @@ class LlmCallLoop(Fact):
     reach: Reach = doc_default("Who runs the loop (project call graph).", Reach())
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Hints:
     """Explicit statements about an endpoint (`x-advisor`, `# advisor:` comments, config)."""
 
@@ -302,7 +304,7 @@ class Hints:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class FunctionHints(Fact):
     kind: ClassVar[str] = "function-hints"
     summary: ClassVar[str] = (
@@ -316,7 +318,7 @@ class FunctionHints(Fact):
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class RouteHandler(Fact):
     kind: ClassVar[str] = "route"
     summary: ClassVar[str] = "A function registered as an HTTP route handler."
@@ -339,7 +341,7 @@ class RouteHandler(Fact):
     is_async: bool = doc("An `async def` handler.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class StreamConsumption(Fact):
     kind: ClassVar[str] = "stream-consumption"
     summary: ClassVar[str] = (
@@ -392,7 +394,7 @@ class StreamConsumption(Fact):
     reach: Reach = doc_default("Who runs the code (project call graph).", Reach())
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ChunkDecode(Fact):
     kind: ClassVar[str] = "chunk-decode"
     summary: ClassVar[str] = "Network chunks of an HTTP response body decoded one by one."
@@ -420,7 +422,7 @@ class ChunkDecode(Fact):
     loop_at: Evidence | None = doc_default("Where the loop over the chunks is.", None)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class PollingLoop(Fact):
     kind: ClassVar[str] = "polling-loop"
     summary: ClassVar[str] = "A `while` loop that polls the status of a batch or a job."
@@ -449,7 +451,7 @@ class PollingLoop(Fact):
     reach: Reach = doc_default("Who runs the loop (project call graph).", Reach())
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Middleware(Fact):
     kind: ClassVar[str] = "middleware"
     summary: ClassVar[str] = "A compression middleware installed on an application."
@@ -473,7 +475,7 @@ class Middleware(Fact):
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Dependency(Fact):
     kind: ClassVar[str] = "dependency"
     summary: ClassVar[str] = "A package version pinned in a requirements, pyproject or lock file."
@@ -488,7 +490,7 @@ class Dependency(Fact):
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class ContentEncodingHook(Fact):
     kind: ClassVar[str] = "content-encoding-hook"
     summary: ClassVar[str] = (
@@ -498,7 +500,7 @@ class ContentEncodingHook(Fact):
     value: str | None = doc("The value set, when it is a literal.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class BufferingMiddleware(Fact):
     kind: ClassVar[str] = "buffering-middleware"
     summary: ClassVar[str] = (
@@ -524,7 +526,7 @@ class BufferingMiddleware(Fact):
     reason: str = doc("What the library does in that version (FACTS.md).")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class SpecOperation(Fact):
     kind: ClassVar[str] = "operation"
     summary: ClassVar[str] = "An operation (method + path) of an OpenAPI or Swagger document."
@@ -593,7 +595,7 @@ class SpecOperation(Fact):
     max_tokens_at: Evidence | None = doc_default("Where the max-tokens property is written.", None)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Answer:
     """One question of the flowchart, answered for one endpoint."""
 
@@ -609,7 +611,7 @@ class Answer:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Estimate:
     """Latency under a strategy, from the essay's model: TTFT + tokens / rate per call."""
 
@@ -618,7 +620,7 @@ class Estimate:
     total_s: float | None = doc("Seconds until the whole answer is there.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class Endpoint(Fact):
     kind: ClassVar[str] = "endpoint"
     summary: ClassVar[str] = (
@@ -697,7 +699,7 @@ class Endpoint(Fact):
     spec_at: Evidence | None = doc_default("Where the spec operation is.", None)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class UnresolvedRef(Fact):
     kind: ClassVar[str] = "unresolved-ref"
     summary: ClassVar[str] = "A `$ref` in a spec that could not be followed."
@@ -710,7 +712,7 @@ class UnresolvedRef(Fact):
     detail: str = doc("A sentence for the message.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class InvalidHint(Fact):
     kind: ClassVar[str] = "invalid-hint"
     summary: ClassVar[str] = "An `x-advisor` or `# advisor:` hint that is not understood."
@@ -719,7 +721,7 @@ class InvalidHint(Fact):
     message: str = doc("What is wrong and what is accepted.")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class UnusedSuppression(Fact):
     """Produced by the engine (advisor/findings.py) after it has applied the suppressions, not
     by a detector: whether a suppression is used depends on every rule's findings."""
@@ -761,7 +763,7 @@ FACT_KINDS: dict[str, type[Fact]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Suppression:
     """An inline `# advisor: ignore[...]` comment or an `x-advisor-ignore` list.
 
@@ -816,7 +818,7 @@ def _layout(cls: type) -> tuple[tuple[str, ...], tuple[object, ...]]:
     return found
 
 
-@dataclass(frozen=True)
+@record
 class FunctionInfo(_Compact):
     symbol: str
     """`module.qualname`; module-level code is the module itself, a `__main__` block
@@ -828,7 +830,7 @@ class FunctionInfo(_Compact):
     point."""
 
 
-@dataclass(frozen=True)
+@record
 class Edge(_Compact):
     """`caller` calls (or hands over) `callee`; callee is a symbol as the module names it."""
 
@@ -850,7 +852,7 @@ class Edge(_Compact):
     """Where the call is written (kept for looped calls, which rules report at)."""
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """A function registered with a worker, scheduler or route table by a call."""
 
@@ -859,7 +861,7 @@ class Entry:
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class Export:
     """A module-level object other modules may import: a client, a client factory, an app."""
 
@@ -872,7 +874,7 @@ class Export:
     prefix: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Mount:
     """`app.include_router(router, prefix=...)` and its equivalents: `child` (a router, an app,
     a handler function, or a Django `module.urlpatterns`) is served under `prefix` of `parent`."""
@@ -885,7 +887,7 @@ class Mount:
     """The prefix replaces the child's own prefix (Flask's `url_prefix` at registration)."""
 
 
-@dataclass(frozen=True)
+@record
 class Pending:
     """A fact whose receiver is imported from another module of the project: resolved across
     files. `candidates` holds one fact per way the receiver could turn out (one per SDK)."""
@@ -895,7 +897,7 @@ class Pending:
     candidates: tuple[Fact, ...]
 
 
-@dataclass(frozen=True)
+@record
 class ModuleInfo:
     module: str
     functions: tuple[FunctionInfo, ...] = ()
@@ -906,7 +908,7 @@ class ModuleInfo:
     pending: tuple[Pending, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class FileSummary:
     """Everything the per-file stage learned about one file: a pure function of its bytes."""
 
@@ -920,7 +922,7 @@ class FileSummary:
     """Call-graph material of a Python module."""
 
 
-@dataclass(frozen=True)
+@record
 class Fix:
     """A rule's automatic fix, as its rule file declares it: the registered transformation
     (Python code, `advisor/fixes/registry.py`) that rewrites the code, whether applying it
@@ -939,7 +941,7 @@ class Fix:
         return self.safety == "safe"
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """A rule firing on a fact, after the engine applied suppressions and overrides."""
 

@@ -52,18 +52,18 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from advisor import tables
 from advisor.model import Fact, FileSummary, ParseFailure
 from advisor.read.comments import MARKER
+from advisor.records import record
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _NAME = re.compile(r"[\w.]+")
 
 
-@dataclass(frozen=True)
+@record
 class Triggers:
     """What must appear in a file for a detector to produce anything.
 
@@ -361,7 +361,7 @@ def _any_case_found(data: bytes) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@record
 class FileScan:
     triggered: bool
     imports: frozenset[str]
@@ -612,7 +612,7 @@ def importers(scans: Mapping[str, tuple[str, FileScan]], targets: Iterable[str])
     return ImportIndex(scans).importers(targets)
 
 
-@dataclass(frozen=True)
+@record
 class Leads:
     """What the analysed files show can lead to a fact, as far as they show it.
 

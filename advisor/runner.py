@@ -31,6 +31,7 @@ from advisor.discover import SourceFile
 from advisor.errors import InternalError
 from advisor.model import Evidence, FileSummary, Location, ParseFailure
 from advisor.read.source import TextFailure, decode_python
+from advisor.records import record
 from advisor.settings import SIZE_SNIFF_BYTES, Settings
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class _File:
         return len(self.data) if self.data is not None else self.length
 
 
-@dataclass(frozen=True)
+@record
 class Summaries:
     summaries: tuple[FileSummary, ...]
     """Summaries of the files analysed, in discovery order."""

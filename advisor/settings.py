@@ -5,10 +5,11 @@ Settings are frozen and hashable so that they can key a cache and travel to work
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from advisor.model import Hints, Severity
+from advisor.records import record
 
 # Folders nobody wants linted; the same spirit as ruff's default `exclude`.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -42,7 +43,7 @@ SIZE_SNIFF_BYTES = 1 << 20
 """How much of a file over `max-file-size` is read: enough to tell whether it is a spec."""
 
 
-@dataclass(frozen=True)
+@record
 class Thresholds:
     """The essay's defaults: long-form output starts around 200 tokens, a request should end
     within 30 s, and a model writes about 60 tokens a second after about 400 ms."""
@@ -56,7 +57,7 @@ class Thresholds:
         return f"{self.tokens_per_second:g} tokens/s, first token after {self.first_token_s:g} s"
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     root: Path
     """Project root: the configuration file's folder, else the git work tree, else the path."""

@@ -31,11 +31,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from advisor.cache import Cache, Entry, digest, fingerprint
 from advisor.model import Endpoint, Finding
+from advisor.records import record
 from advisor.resources import builtin_rules_dir
 from advisor.settings import Settings
 
@@ -69,7 +70,7 @@ def trusted(stat: Stat | None, started_ns: int) -> Stat | None:
     return stat
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What the cross-file stage gave: the `Result` fields that are not the settings, the
     rules or the summaries."""
@@ -80,7 +81,7 @@ class Outcome:
     fingerprints: Mapping[Finding, str]
 
 
-@dataclass(frozen=True)
+@record
 class Snapshot:
     context: str
     keys: Mapping[str, str]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import codecs
 import functools
-from dataclasses import dataclass
 from typing import Any
 
+from advisor.records import record
 from advisor.resources import data_table
 from advisor.versions import Version, VersionRange, parse_specifier, parse_version
 
 
-@dataclass(frozen=True)
+@record
 class Slot:
     """Where an argument is passed: by keyword, by position, or not at all (default)."""
 
@@ -22,14 +22,14 @@ class Slot:
     default_unknown: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class LibraryHeader:
     name: str
     value: str
     forced: bool
 
 
-@dataclass(frozen=True)
+@record
 class ResponseClass:
     names: tuple[str, ...]
     library: str
@@ -91,7 +91,7 @@ def response_classes() -> dict[str, ResponseClass]:
     return index
 
 
-@dataclass(frozen=True)
+@record
 class GeneratorRoute:
     """How a framework serves a route function that `yield`s (FastAPI)."""
 
@@ -101,7 +101,7 @@ class GeneratorRoute:
     temporal_response: frozenset[str]
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class StreamTables:
     """The rest of the responses table: view returns, generator routes, event ids."""
 
@@ -150,7 +150,7 @@ def stream_tables() -> StreamTables:
     )
 
 
-@dataclass(frozen=True)
+@record
 class HeaderHooks:
     decorators: dict[str, tuple[str, ...]]
     """Qualified view decorator -> header names it adds."""
@@ -172,28 +172,28 @@ def header_hooks() -> HeaderHooks:
     )
 
 
-@dataclass(frozen=True)
+@record
 class StructuredArgument:
     keyword: str
     at: tuple[str, ...] = ()
     plain_types: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class ForcedTool:
     keyword: str
     strings: frozenset[str]
     types: frozenset[str]
 
 
-@dataclass(frozen=True)
+@record
 class Thinking:
     keyword: str
     types: frozenset[str] = frozenset()
     key: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class MethodShape:
     api: str
     kind: str
@@ -211,7 +211,7 @@ class MethodShape:
     is_async: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Sdk:
     """One provider SDK (compared by identity: the table holds exactly one of each)."""
 
@@ -307,7 +307,7 @@ def client_factories() -> dict[str, Sdk]:
     return {name: sdk for sdk in sdks() for name in sdk.factories}
 
 
-@dataclass(frozen=True)
+@record
 class SpecVocabulary:
     token_streams: frozenset[str]
     sequential: frozenset[str]
@@ -340,13 +340,13 @@ def spec_vocabulary() -> SpecVocabulary:
     )
 
 
-@dataclass(frozen=True)
+@record
 class AppClass:
     framework: str
     prefix_keyword: str | None
 
 
-@dataclass(frozen=True)
+@record
 class RouteCall:
     framework: str
     path_position: int
@@ -354,7 +354,7 @@ class RouteCall:
     methods: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class OfflineCall:
     kind: str
     receivers: frozenset[str]
@@ -363,7 +363,7 @@ class OfflineCall:
     function_keyword: str | None
 
 
-@dataclass(frozen=True)
+@record
 class MountMethod:
     """`parent.include_router(child, prefix=...)` and its kin."""
 
@@ -373,7 +373,7 @@ class MountMethod:
     """The prefix replaces the child's own (Flask's url_prefix) instead of preceding it."""
 
 
-@dataclass(frozen=True)
+@record
 class MountCall:
     """`Mount("/api", app=sub)`, `Router(path="/api", route_handlers=[...])`."""
 
@@ -382,7 +382,7 @@ class MountCall:
     children: Slot | None
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Frameworks:
     apps: dict[str, AppClass]
     decorator_methods: dict[str, tuple[str, ...]]
@@ -476,7 +476,7 @@ def frameworks() -> Frameworks:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Renderer:
     call: str
     """Call path pattern (`streamlit.*empty().markdown`)."""
@@ -485,7 +485,7 @@ class Renderer:
     throttled_unless: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class StreamConsumers:
     """How streamed model responses are consumed (`advisor/data/stream_consumers.yaml`)."""
 
@@ -556,7 +556,7 @@ def stream_consumers() -> StreamConsumers:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Behaviour:
     """What a compression middleware does to streamed bodies in versions [start, end)."""
 
@@ -571,7 +571,7 @@ class Behaviour:
     source: str
 
 
-@dataclass(frozen=True)
+@record
 class CompressionMiddleware:
     library: str
     package: str
@@ -634,7 +634,7 @@ def compression_middleware() -> dict[str, CompressionMiddleware]:
     return index
 
 
-@dataclass(frozen=True)
+@record
 class ImpliedRange:
     start: Version
     end: Version
@@ -643,7 +643,7 @@ class ImpliedRange:
     """The requirement as written (`>=0.40.0,<0.46.0`)."""
 
 
-@dataclass(frozen=True)
+@record
 class ImpliedVersions:
     """The versions of `package` that each version of `by` requires."""
 
@@ -678,7 +678,7 @@ def token_stream_media_types() -> frozenset[str]:
     return spec_vocabulary().token_streams | frozenset(extra)
 
 
-@dataclass(frozen=True)
+@record
 class HttpCall:
     """A call that sends a request and returns a response (function or client method)."""
 
@@ -689,7 +689,7 @@ class HttpCall:
     stream_always: bool | None
 
 
-@dataclass(frozen=True)
+@record
 class ChunkIterator:
     library: str
     method: str
@@ -704,7 +704,7 @@ class ChunkIterator:
     """An argument that makes the iterator yield str instead of bytes."""
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class HttpClients:
     calls: dict[str, HttpCall]
     """Qualified module-level function -> what it sends."""
@@ -787,20 +787,20 @@ def single_byte_encodings() -> frozenset[str]:
     return frozenset(codecs.lookup(name).name for name in names)
 
 
-@dataclass(frozen=True)
+@record
 class JobClass:
     library: str
     attributes: frozenset[str]
     methods: frozenset[str]
 
 
-@dataclass(frozen=True)
+@record
 class Produced:
     returns: str
     poll: bool
 
 
-@dataclass(frozen=True)
+@record
 class TaskShape:
     """Task functions whose `.delay()` returns a job handle (Celery)."""
 
@@ -811,7 +811,7 @@ class TaskShape:
     returns: str
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Polling:
     sleeps: dict[str, Slot]
     """Qualified sleep function -> where its seconds are passed (default in `default`)."""

@@ -10,7 +10,8 @@ not be in it), compares as unknown, and unknown never becomes a finding.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from advisor.records import record
 
 _VERSION = re.compile(
     r"""
@@ -28,7 +29,7 @@ _PHASES = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "pr
 _MAX_RELEASE_PARTS = 8
 
 
-@dataclass(frozen=True, order=False)
+@record
 class Version:
     """A parsed version: compare with `<`, `==` (PEP 440 order; local labels are ignored)."""
 
@@ -106,7 +107,7 @@ def parse_version(text: str) -> Version | None:
     )
 
 
-@dataclass(frozen=True)
+@record
 class VersionRange:
     """The versions a project may run: one pinned version, or what a requirement allows.
 

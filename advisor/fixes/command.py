@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.engine import Result
 from advisor.fixes.runner import Change, Failure, FixOutcome, NotFixed, fix_project
 from advisor.fixes.write import WriteError, replace_file
 from advisor.read.source import decode_python
+from advisor.records import record
 from advisor.reporters import RenderOptions, display_path
 
 
-@dataclass(frozen=True)
+@record
 class FixReport:
     result: Result
     """The analysis after fixing (or of the unchanged files, for --diff and --show-fixes)."""

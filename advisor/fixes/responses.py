@@ -10,8 +10,6 @@ may be shared by other responses, so it is not touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import libcst as cst
 
 from advisor.facts.python.responses import normalize_media_type
@@ -27,13 +25,14 @@ from advisor.fixes.tree import (
     string_literal,
 )
 from advisor.model import ResponseConstruction
+from advisor.records import record
 from advisor.tables import ResponseClass, Slot, response_classes, stream_tables
 
 NO_BUFFERING = (("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no"))
 EVENT_STREAM = "text/event-stream"
 
 
-@dataclass(frozen=True)
+@record
 class _Site:
     """Where the response is built: a constructor call, or the value a view returns."""
 

@@ -25,6 +25,7 @@ from advisor.fixes.imports import add_imports
 from advisor.fixes.tree import Declined, Edits, FixRequest, SourceTree
 from advisor.model import Evidence, Finding, Location
 from advisor.policy.catalog import Catalog
+from advisor.records import record
 from advisor.settings import Settings
 
 MAX_ROUNDS = 6
@@ -33,7 +34,7 @@ same response): each needs a round of its own. More rounds than this means a tra
 keeps changing what it already changed."""
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """A fix applied (or that would be applied) to a finding."""
 
@@ -45,7 +46,7 @@ class Change:
     safe: bool
 
 
-@dataclass(frozen=True)
+@record
 class NotFixed:
     """A finding whose rule has a fix that was not applied, and why."""
 
@@ -56,7 +57,7 @@ class NotFixed:
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class Failure:
     """A file left as it was because fixing it went wrong."""
 

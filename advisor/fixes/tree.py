@@ -10,7 +10,6 @@ calls when both start at the same place.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from libcst.metadata import (
 
 from advisor.fixes.edit import LINE_LENGTH, one_per_line
 from advisor.model import Fact, Finding, Fix, Location
+from advisor.records import record
 
 N = TypeVar("N", bound=cst.CSTNode)
 C = TypeVar("C", cst.Call, cst.Dict)
@@ -33,7 +33,7 @@ C = TypeVar("C", cst.Call, cst.Dict)
 SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
-@dataclass(frozen=True)
+@record
 class FixRequest:
     """One finding to fix: its fix declaration and fact, and the places to edit."""
 
@@ -50,7 +50,7 @@ class FixRequest:
         return self.finding.fact
 
 
-@dataclass(frozen=True)
+@record
 class Replacement:
     """Put `new` where `node` (a node of the parsed tree) is. A statement may be replaced by
     several (`cst.FlattenSentinel`)."""
@@ -59,7 +59,7 @@ class Replacement:
     new: cst.CSTNode | cst.FlattenSentinel[cst.CSTNode]
 
 
-@dataclass(frozen=True)
+@record
 class Edits:
     """What one fix changes: its replacements (never nested in one another) and the modules it
     needs imported (`import json`)."""
@@ -71,7 +71,7 @@ class Edits:
     then applied only with `--unsafe-fixes`); a fix declared unsafe is unsafe everywhere."""
 
 
-@dataclass(frozen=True)
+@record
 class Declined:
     """The transformation will not touch this finding, and why (shown by `--show-fixes`)."""
 

@@ -10,9 +10,9 @@ import functools
 import itertools
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from advisor.graphs import Digraph
+from advisor.records import record
 
 START = "waiting"
 QUESTIONS: dict[str, str] = {
@@ -34,7 +34,7 @@ STRATEGIES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     kind: str
     """`question` or `strategy`."""
@@ -61,7 +61,7 @@ def flowchart() -> Flowchart:
     return graph
 
 
-@dataclass(frozen=True)
+@record
 class Walk:
     path: tuple[str, ...]
     """Questions asked, in order, then the strategy when one was reached."""

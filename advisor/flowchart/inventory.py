@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from advisor.model import Fact, RouteHandler, SpecOperation
+from advisor.records import record
 from advisor.routing import normalize_path
 
 ANY = "ANY"
 
 
-@dataclass(frozen=True)
+@record
 class Sighting:
     """One endpoint, and where it is seen."""
 

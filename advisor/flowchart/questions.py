@@ -8,16 +8,15 @@ endpoint needs review, which is what a design review wants to know.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from advisor.flowchart.work import RequestWork
 from advisor.model import Answer, Evidence, Hints, LlmCall, SpecOperation
+from advisor.records import record
 from advisor.settings import Thresholds
 
 STRUCTURED_OUTPUTS = frozenset({"structured", "classification", "embedding"})
 
 
-@dataclass(frozen=True)
+@record
 class Material:
     """Everything the questions may look at for one endpoint."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from advisor.facts.python.branches import Branch, exclusive
 from advisor.graphs import largest_clique
@@ -23,6 +22,7 @@ from advisor.model import (
     StreamConsumption,
 )
 from advisor.project.callgraph import MAX_DEPTH, CallGraph
+from advisor.records import record
 
 GENERATING = frozenset({"chat", "completion"})
 MODEL_WORK = frozenset({"chat", "completion", "embeddings", "batch-submit", "fan-out"})
@@ -33,13 +33,13 @@ Route = tuple[tuple[str, Branch], ...]
 """(function, the arms its next step sits in) from the handler to a place."""
 
 
-@dataclass(frozen=True)
+@record
 class Handoff:
     caller: str
     task: str
 
 
-@dataclass(frozen=True)
+@record
 class RequestWork:
     handler: str
     calls: tuple[LlmCall, ...]

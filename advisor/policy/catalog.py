@@ -13,7 +13,6 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from advisor.policy.conditions import (
 )
 from advisor.policy.templates import check_template
 from advisor.read.bundled import load_bundled, load_reference, same_document
+from advisor.records import record
 from advisor.resources import builtin_rules_dir, validator
 
 BUILTIN_PREFIX = "ADV"
@@ -53,7 +53,7 @@ _FENCE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Example:
     code: str
     language: str = "python"
@@ -64,7 +64,7 @@ class Example:
     """Other files of the example project (path, text)."""
 
 
-@dataclass(frozen=True)
+@record
 class FixExample:
     """Code a fix rewrites (`before`) and exactly what it becomes (`after`); without `after`
     the fix must decline there and leave the code as it is."""
@@ -75,7 +75,7 @@ class FixExample:
     files: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class FixDeclaration:
     """A rule file's `fix`: what the finding carries (`fix`) and the examples that test it."""
 
@@ -83,7 +83,7 @@ class FixDeclaration:
     examples: tuple[FixExample, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Trigger:
     """One kind of fact a rule looks at, the condition on it, and how to report it."""
 
@@ -97,7 +97,7 @@ class Trigger:
     """The automatic fix of this trigger's findings, if the rule declares one."""
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     code: str
     name: str
@@ -146,7 +146,7 @@ def _fenced(text: str | None) -> Example | None:
     return Example(code=example["code"], language=language, files=tuple(sorted(files.items())))
 
 
-@dataclass(frozen=True)
+@record
 class Catalog:
     rules: tuple[Rule, ...]
 

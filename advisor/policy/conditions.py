@@ -19,10 +19,11 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from advisor.model import Fact
+from advisor.records import record
 
 Bindings = dict[str, Any]
 
@@ -94,7 +95,7 @@ class ConditionError(ValueError):
         self.where = where
 
 
-@dataclass(frozen=True)
+@record
 class Test:
     path: tuple[str, ...]
     operator: str
@@ -113,7 +114,7 @@ class Test:
         return {self.capture: captured} if self.capture else {}
 
 
-@dataclass(frozen=True)
+@record
 class All:
     items: tuple[Predicate, ...]
 
@@ -127,7 +128,7 @@ class All:
         return bindings
 
 
-@dataclass(frozen=True)
+@record
 class AnyOf:
     items: tuple[Predicate, ...]
 
@@ -139,7 +140,7 @@ class AnyOf:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class Not:
     item: Predicate
 

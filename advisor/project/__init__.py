@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from advisor.model import Fact, FileSummary, LlmCall
 from advisor.project.buffering import buffering_facts
@@ -25,9 +24,10 @@ from advisor.project.callgraph import CallGraph
 from advisor.project.routes import mounted_routes
 from advisor.project.streams import with_long_streams
 from advisor.project.symbols import ProjectIndex, resolve_pending
+from advisor.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     """The project's facts with cross-file knowledge, and the call graph that gave it (the
     flowchart walks it again to see what each route's request does)."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from advisor.facts.manifests import manifest_folder
 from advisor.model import (
@@ -36,6 +35,7 @@ from advisor.model import (
     RouteHandler,
 )
 from advisor.project.symbols import ProjectIndex
+from advisor.records import record
 from advisor.tables import (
     Behaviour,
     CompressionMiddleware,
@@ -46,7 +46,7 @@ from advisor.tables import (
 from advisor.versions import VersionRange, parse_version, within
 
 
-@dataclass(frozen=True)
+@record
 class InstalledVersion:
     """One piece of evidence of the versions that may be installed."""
 

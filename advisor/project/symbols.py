@@ -20,10 +20,11 @@ from advisor.model import (
     RouteHandler,
     StreamConsumption,
 )
+from advisor.records import record
 from advisor.tables import client_classes, client_factories
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class Defined:
     path: str
     function: FunctionInfo

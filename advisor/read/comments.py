@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+
+from advisor.records import record
 
 MARKER = "advisor:"
 _COMMENT_RE = re.compile(r"#.*?\badvisor:\s*(?P<body>.*)$")
 
 
-@dataclass(frozen=True)
+@record
 class AdvisorComment:
     line: int
     column: int

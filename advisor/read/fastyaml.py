@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -33,6 +32,7 @@ import yaml
 
 from advisor.read.yamlload import SpecLoader
 from advisor.read.yamlpos import YamlLocator, replace_member
+from advisor.records import record
 
 try:
     import yaml_rs as _yaml_rs
@@ -98,14 +98,14 @@ _DEEPEST_INDENT = 2_000
 _DASH_CHAIN = re.compile(r"-[ \t]+(?:-[ \t]+){999}")
 
 
-@dataclass(frozen=True)
+@record
 class FastDocument:
     data: Any
     locator: YamlLocator | None
     """Built when correcting the document; reused to find positions."""
 
 
-@dataclass(frozen=True)
+@record
 class _Candidate:
     """A plain scalar the two readers may read differently, if it is not part of prose."""
 

@@ -18,10 +18,10 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from advisor.read.source import decode_text
+from advisor.records import record
 from advisor.versions import exact_version
 
 LOCK_FILES = {
@@ -38,7 +38,7 @@ _JSON_KEY = re.compile(r'^\s*"([^"]+)"\s*:')
 _INCLUDE = re.compile(r"^(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s*)(\S+)$")
 
 
-@dataclass(frozen=True)
+@record
 class Pin:
     package: str
     """Normalised distribution name (PEP 503: lower case, runs of `-_.` as `-`)."""
@@ -47,7 +47,7 @@ class Pin:
     snippet: str
 
 
-@dataclass(frozen=True)
+@record
 class Include:
     """`-r other.txt` / `-c constraints.txt` in a requirements file (path as written)."""
 
@@ -55,7 +55,7 @@ class Include:
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class Manifest:
     kind: str
     """`requirements`, `pyproject`, `poetry.lock`, `uv.lock`, `pdm.lock` or `Pipfile.lock`."""

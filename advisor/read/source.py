@@ -6,13 +6,14 @@ import codecs
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+
+from advisor.records import record
 
 BINARY_SNIFF_BYTES = 8192
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record
 class TextFailure:
     message: str
     line: int = 1

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.read.jsonpos import JsonLocator
 from advisor.read.source import TextFailure, decode_text
+from advisor.records import record
 
 if TYPE_CHECKING:
     import yaml
@@ -43,7 +44,7 @@ MAX_NESTING = 3_000
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
-@dataclass(frozen=True)
+@record
 class SpecKind:
     key: str
     """`openapi` or `swagger`."""
@@ -105,7 +106,7 @@ class SpecDocument:
         return JsonLocator(self.text)
 
 
-@dataclass(frozen=True)
+@record
 class SpecFailure:
     failure: TextFailure
     kind: SpecKind

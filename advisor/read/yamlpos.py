@@ -24,8 +24,9 @@ import json
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from advisor.records import record
 
 _KEY = re.compile(
     r"""(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>(?:[^'\n]|'')*)'"""
@@ -39,7 +40,7 @@ _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 _FLOW_MARKS = re.compile(r"""[\[\]{}"']""")
 
 
-@dataclass(frozen=True)
+@record
 class _Node:
     """A block node: its first character at (line, column), its lines up to `end` (excl.)."""
 
@@ -48,7 +49,7 @@ class _Node:
     end: int
 
 
-@dataclass(frozen=True)
+@record
 class _Entry:
     line: int
     column: int

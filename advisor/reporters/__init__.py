@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from advisor.config import find_project_root
 from advisor.engine import Result
 from advisor.model import Hop
+from advisor.records import record
 
 
-@dataclass(frozen=True)
+@record
 class RenderOptions:
     cwd: Path = field(default_factory=Path.cwd)
     quiet: bool = False

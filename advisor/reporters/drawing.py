@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import html
 import itertools
-from dataclasses import dataclass
 
 from advisor.flowchart.graph import QUESTIONS, START, STRATEGY_NAMES, flowchart, walk
 from advisor.model import Endpoint
+from advisor.records import record
 
 SHORT_QUESTIONS = {
     "waiting": "Someone waiting?",
@@ -22,7 +22,7 @@ SHORT_QUESTIONS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class _Drawn:
     taken_nodes: frozenset[str]
     taken_edges: frozenset[tuple[str, str]]

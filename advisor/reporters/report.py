@@ -13,7 +13,6 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from advisor import __version__
@@ -21,6 +20,7 @@ from advisor.engine import Result
 from advisor.flowchart.graph import QUESTIONS, STRATEGY_NAMES
 from advisor.model import Endpoint, Finding, Severity
 from advisor.policy.catalog import Rule
+from advisor.records import record
 from advisor.reporters import RenderOptions, display_path
 from advisor.reporters.drawing import mermaid, svg
 from advisor.reporters.endpoints import ORDER, endpoint_dict, estimate_lines, where
@@ -29,7 +29,7 @@ from advisor.reporters.json import finding_dict
 TITLE = "Design review"
 
 
-@dataclass(frozen=True)
+@record
 class _Row:
     endpoint: Endpoint
     findings: tuple[Finding, ...]

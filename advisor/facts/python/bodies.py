@@ -19,7 +19,6 @@ import ast
 import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import (
@@ -31,6 +30,7 @@ from advisor.facts.python.values import (
     qualified_name,
     walk_without_scopes,
 )
+from advisor.records import record
 from advisor.tables import stream_tables
 
 WRAPPERS = frozenset({"stream_with_context", "iterate_in_threadpool"})
@@ -48,7 +48,7 @@ _STREAM_ATTRIBUTES = frozenset({"text_stream", "aiter_text"})
 MAX_STRING_DEPTH = 4
 
 
-@dataclass(frozen=True)
+@record
 class Framing:
     """How the response class treats the items of its body."""
 
@@ -61,7 +61,7 @@ class Framing:
     """The response was given an id for every event (Litestar `event_id=`)."""
 
 
-@dataclass(frozen=True)
+@record
 class Body:
     """What is known of a streaming body."""
 
@@ -185,7 +185,7 @@ def analyse_writes(
     return dataclasses.replace(body, function=symbol)
 
 
-@dataclass(frozen=True)
+@record
 class _Place:
     loops: tuple[ast.AST, ...]
     """The loops around the item, innermost last."""
@@ -250,7 +250,7 @@ def _splits_lines(iterable: ast.expr | None) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@record
 class _Frame:
     kind: str | None
     """`sse`, `ndjson`, `text`, `event` (a library event object), or None when unknown."""

@@ -9,14 +9,14 @@ to None: the caller then produces no fact, because a guess would become a false 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from advisor.facts.python.scopes import Binding, Scope
 from advisor.facts.python.values import MAX_DEPTH, qualified_name, statements_without_scopes
+from advisor.records import record
 from advisor.tables import Sdk, client_classes, client_factories, sdk_modules
 
 
-@dataclass(frozen=True)
+@record
 class ClientRef:
     sdk: Sdk
     name: str

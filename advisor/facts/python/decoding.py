@@ -38,6 +38,7 @@ from advisor.facts.python.values import (
 )
 from advisor.facts.python.walk import Context
 from advisor.model import ChunkDecode
+from advisor.records import record
 from advisor.tables import ChunkIterator, http_clients, single_byte_encodings
 
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)
@@ -46,7 +47,7 @@ _UNICODE_ERRORS = frozenset({"UnicodeDecodeError", "UnicodeError"})
 _SNIPPET = 60
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class _Source:
     """Where the pieces come from."""
 

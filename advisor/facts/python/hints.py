@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 from advisor.facts.python.nodes import walk
 from advisor.facts.python.walk import Context, signature_span
@@ -32,19 +31,20 @@ from advisor.hints import (
 )
 from advisor.model import Evidence, FunctionHints, Hints, InvalidHint, Location
 from advisor.read.python import PythonSource
+from advisor.records import record
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _ADDRESSED = re.compile(r"\badvisor:")
 
 
-@dataclass(frozen=True)
+@record
 class _Comment:
     line: int
     column: int
     parsed: HintComment
 
 
-@dataclass(frozen=True)
+@record
 class _Attached:
     """A hint comment on one function, after the function's earlier comments were read."""
 

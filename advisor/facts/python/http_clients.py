@@ -10,7 +10,6 @@ that ask then stay silent.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from advisor.facts.python.clients import annotation_class, instance_class
 from advisor.facts.python.scopes import Scope
@@ -21,10 +20,11 @@ from advisor.facts.python.values import (
     qualified_name,
     string,
 )
+from advisor.records import record
 from advisor.tables import HttpCall, http_clients
 
 
-@dataclass(frozen=True)
+@record
 class HttpResponse:
     library: str
     streamed: bool | None

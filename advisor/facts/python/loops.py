@@ -9,11 +9,12 @@ answer (a growing conversation, a running summary) cannot be sent as independent
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from advisor.facts.python.scopes import Scope
 from advisor.facts.python.values import constant, walk_without_scopes
 from advisor.facts.python.walk import Loop
+from advisor.records import record
 
 SMALL_RANGE = 10
 """`for attempt in range(3)` is a retry loop, not a loop over a collection."""
@@ -23,7 +24,7 @@ _MUTATORS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Repetition:
     loop: str | None
     """`for`, `comprehension` or `fan-out` once per item; `while` inside a while loop only."""
@@ -103,7 +104,7 @@ def collection_size(expr: ast.expr | None, scope: Scope) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class _LoopState:
     """What a `for` loop's body does to names, computed once per loop (the first uses only
     when a call asks: another walk of the loop, and most calls never need it)."""

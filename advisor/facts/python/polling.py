@@ -38,6 +38,7 @@ from advisor.facts.python.values import (
 )
 from advisor.facts.python.walk import Context
 from advisor.model import Evidence, LlmCall, Location, Pending, PollingLoop
+from advisor.records import record
 from advisor.tables import Polling, polling, sdks
 
 HELPER_DEPTH = 3
@@ -49,7 +50,7 @@ STATUS_KINDS = frozenset({"batch-status", "background-status"})
 """LlmCall kinds that read the status of work running at the provider."""
 
 
-@dataclass(frozen=True)
+@record
 class _Poll:
     node: ast.AST
     target: str
@@ -67,7 +68,7 @@ class _Loop:
     """HTTP GET calls: (call, target, library, evidence); polls if the loop tests a status."""
 
 
-@dataclass(frozen=True)
+@record
 class _Wait:
     sleeps: bool | None
     seconds: float | None

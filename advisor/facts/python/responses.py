@@ -40,6 +40,7 @@ from advisor.facts.python.values import (
 )
 from advisor.facts.python.walk import Context, signature_span
 from advisor.model import Evidence, Header, LlmCall, ResponseConstruction, RouteHandler
+from advisor.records import record
 from advisor.tables import (
     GeneratorRoute,
     ResponseClass,
@@ -105,7 +106,7 @@ def normalize_media_type(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
-@dataclass(frozen=True)
+@record
 class _Stream:
     """A response recorded for the module's `finish`: where its body is produced."""
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 import ast
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 from advisor.facts.python.nodes import child_nodes
+from advisor.records import record
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-@dataclass(frozen=True)
+@record
 class Binding:
     """One way a name is bound in a scope.
 

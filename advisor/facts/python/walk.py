@@ -34,6 +34,7 @@ from advisor.model import (
     Pending,
 )
 from advisor.read.python import PythonSource
+from advisor.records import record
 from advisor.tables import frameworks
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -57,7 +58,7 @@ _BLOCKS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Loop:
     """A loop around the current node (within its function)."""
 

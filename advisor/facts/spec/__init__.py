@@ -3,14 +3,13 @@ file it references (read from inside the project root only)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from advisor.facts.spec.documents import FileReader, SpecFiles
 from advisor.model import Fact, Suppression
 from advisor.read.spec import SpecDocument
+from advisor.records import record
 
 
-@dataclass(frozen=True)
+@record
 class SpecAnalysis:
     facts: tuple[Fact, ...]
     suppressions: tuple[Suppression, ...]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -17,6 +16,7 @@ from urllib.parse import quote, unquote
 from advisor.model import Evidence, Location
 from advisor.read.source import TextFailure
 from advisor.read.spec import SpecDocument, load_document, pointer_text
+from advisor.records import record
 
 FileReader = Callable[[str], bytes | None]
 """Bytes of a file given its path relative to the project root; None if it does not exist.
@@ -30,7 +30,7 @@ class Refused:
 ROOT_URI = "file:///@project/"
 
 
-@dataclass(frozen=True)
+@record
 class Located:
     value: Any
     path: str

@@ -9,7 +9,6 @@ the project, missing file, unreadable file, broken pointer or a cycle of referen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import referencing.exceptions
@@ -18,11 +17,12 @@ from referencing import Registry, Resource, Specification
 from advisor.facts.spec.documents import Located, Refused, SpecFiles, path_of, uri_of
 from advisor.read.source import TextFailure
 from advisor.read.spec import SpecDocument, pointer_text, pointer_tokens
+from advisor.records import record
 
 MAX_HOPS = 10_000
 
 
-@dataclass(frozen=True)
+@record
 class RefFailure:
     reason: str
     detail: str
