@@ -328,11 +328,16 @@ def vocabulary() -> Triggers:
 @functools.cache
 def _string_patterns() -> tuple[bytes, ...]:
     """`"django.middleware.gzip.GZipMiddleware"`: middleware installed by naming it in a
-    settings string rather than by importing it."""
-    named = [
-        m.names for m in tables.compression_middleware().values() if m.install.endswith("setting")
-    ]
-    return tuple(f"{quote}{module}.".encode() for module in sorted(roots(named)) for quote in "'\"")
+    settings string rather than by importing it. The detector compares the whole string with
+    the name, so the name is the trigger, whatever quotes or prefix the string has (`'django.`
+    also matched prose such as pydoc's `skip=['django.*']`, a 757 KB file to parse)."""
+    return tuple(
+        sorted(
+            name.encode()
+            for name, middleware in tables.compression_middleware().items()
+            if middleware.install.endswith("setting")
+        )
+    )
 
 
 @functools.cache

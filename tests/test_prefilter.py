@@ -235,6 +235,10 @@ def test_a_file_with_a_route_of_a_known_framework_triggers() -> None:
         ("from aiohttp import web\napp = web.Application()\n", True),
         ('"""Uses openai in prose only."""\nURL = "https://openai.com"\n', False),
         ('MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware"]\n', True),
+        ("MIDDLEWARE += [r'django.middleware.gzip.GZipMiddleware']\n", True),
+        # Another Django dotted path, or one in prose: not the name the detector compares.
+        ("MIDDLEWARE = ['django.middleware.common.CommonMiddleware']\n", False),
+        ("pdb.Pdb(skip=['django.*']).set_trace()\n", False),
         ("# advisor: user-facing=false\ndef job(): ...\n", True),
         ('response["content-encoding"] = "identity"\n', True),
         ("response.headers.setdefault('Content-Encoding', 'identity')\n", True),
