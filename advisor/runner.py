@@ -30,7 +30,7 @@ from advisor.cache import Cache, Entry, digest, fingerprint
 from advisor.discover import SourceFile
 from advisor.errors import InternalError
 from advisor.model import Evidence, FileSummary, Location, ParseFailure
-from advisor.read.source import TextFailure, decode_python
+from advisor.read.source import TextFailure, decoding_failure
 from advisor.records import record
 from advisor.settings import SIZE_SNIFF_BYTES, Settings
 
@@ -480,7 +480,7 @@ def _load_many(sources: Sequence[SourceFile]) -> list[_Loaded | FileSummary]:
         scan = failure = None
         if source.language == "python" and item.size <= _SETTINGS.max_file_size:
             scan = _scan_bytes(source.rel, item.data)
-            failure = _decoding_failure(item.data)
+            failure = decoding_failure(item.data)
         found.append((item.size, len(item.data), item.stat, item.key, scan, failure))
     return found
 
@@ -498,18 +498,13 @@ def _scan_many(tasks: Sequence[tuple[str, bytes]]) -> list[FileScan]:
     return [_scan_bytes(rel, data) for rel, data in tasks]
 
 
-def _decoding_failure(data: bytes) -> TextFailure | None:
-    text = decode_python(data)
-    return text if isinstance(text, TextFailure) else None
-
-
 def _undecodable(item: _File, settings: Settings) -> None:
     """A skipped file is still decoded (cheap): bytes that are not text are reported."""
     if "decoded" in item.cached:
         failure = item.cached["decoded"]
     else:
         content = _content(item, settings)
-        failure = _decoding_failure(content[0]) if not isinstance(content, FileSummary) else None
+        failure = decoding_failure(content[0]) if not isinstance(content, FileSummary) else None
         item.cached["decoded"] = failure
         item.cached["dirty"] = True
     if failure is not None:

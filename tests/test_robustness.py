@@ -16,6 +16,7 @@ from advisor.facts import summarize
 from advisor.model import ParseFailure
 from advisor.read.jsonpos import JsonLocator
 from advisor.read.python import GRAMMAR
+from advisor.read.source import TextFailure, decode_python, decoding_failure
 from advisor.settings import Settings
 
 Project = Callable[[Mapping[str, str | bytes]], Path]
@@ -220,3 +221,27 @@ def test_json_locator_agrees_with_an_independent_parser(
                 mark = expected.start_mark
         assert mark is not None
         assert locator.locate(pointer) == (mark.line + 1, mark.column + 1), pointer
+
+
+_SOURCE_PIECES = st.sampled_from(
+    [
+        b"x = 1\n",
+        b"# -*- coding: latin-1 -*-\n",
+        b"# coding: uft-8\n",
+        b"# vim: set fileencoding=utf-8 :\n",
+        b"#!/usr/bin/env python\n",
+        "caf\u00e9 = 1\n".encode(),
+        b"caf\xe9 = 1\n",
+        b"\xef\xbb\xbf",
+        b"\x00",
+        b"\r",
+        b"s = 'coding'\n",
+    ]
+)
+
+
+@given(st.lists(_SOURCE_PIECES, max_size=5).map(b"".join))
+def test_a_decoding_failure_is_found_without_decoding_as_by_decoding(data: bytes) -> None:
+    """`decoding_failure` skips decoding ASCII without a cookie: the same answer as decoding."""
+    text = decode_python(data)
+    assert decoding_failure(data) == (text if isinstance(text, TextFailure) else None)

@@ -46,6 +46,23 @@ def decode_python(data: bytes) -> str | TextFailure:
     return _decode(data, encoding)
 
 
+def decoding_failure(data: bytes) -> TextFailure | None:
+    """Why `decode_python` fails, or None; without decoding what needs no decoding to know.
+    Every skipped file is checked (31 MB in the standard library): ASCII bytes with no coding
+    cookie in their first two lines are UTF-8 source, as the interpreter reads it."""
+    if data.isascii() and not looks_binary(data) and b"coding" not in data[: _two_lines(data)]:
+        return None
+    text = decode_python(data)
+    return text if isinstance(text, TextFailure) else None
+
+
+def _two_lines(data: bytes) -> int:
+    """Where the first two lines end: what `tokenize.detect_encoding` reads for a cookie."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first >= 0 else -1
+    return len(data) if second < 0 else second
+
+
 def decode_text(data: bytes) -> str | TextFailure:
     """Decode a YAML/JSON document: UTF-8 (with or without BOM), or UTF-16/32 with a BOM."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
