@@ -18,7 +18,7 @@ from pathlib import Path
 import pathspec
 
 from advisor.errors import UsageError
-from advisor.read.manifest import manifest_kind
+from advisor.read.manifest_kinds import manifest_kind
 from advisor.records import record
 from advisor.settings import Settings
 

@@ -13,10 +13,10 @@ from advisor.config import load_settings
 from advisor.discover import discover, language_of
 from advisor.engine import analyze
 from advisor.facts import summarize
-from advisor.facts.manifests import manifest_folder
 from advisor.facts.spec.documents import memory_reader
 from advisor.model import Dependency
-from advisor.read.manifest import manifest_kind, parse_requirement, read_manifest
+from advisor.read.manifest import parse_requirement, read_manifest
+from advisor.read.manifest_kinds import manifest_folder, manifest_kind
 from advisor.settings import Settings
 
 Project = Callable[[Mapping[str, str | bytes]], Path]

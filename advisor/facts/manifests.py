@@ -12,26 +12,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from advisor.model import Dependency, Evidence, FileSummary, Location
-from advisor.read.manifest import (
-    REQUIREMENTS_FOLDER,
-    Manifest,
-    read_manifest,
-    read_requirements,
-)
+from advisor.read.manifest import Manifest, read_manifest, read_requirements
+from advisor.read.manifest_kinds import manifest_folder
 from advisor.read.source import decode_text
 
 if TYPE_CHECKING:
     from advisor.facts.spec.documents import FileReader
 
 MAX_INCLUDE_DEPTH = 5
-
-
-def manifest_folder(path: str) -> str:
-    """The folder a manifest speaks for: its own, or the parent of a `requirements/` folder."""
-    folder = posixpath.dirname(path)
-    if posixpath.basename(folder).lower() == REQUIREMENTS_FOLDER:
-        folder = posixpath.dirname(folder)
-    return folder
 
 
 def summarize_manifest(path: str, data: bytes, read: FileReader) -> FileSummary | None:

@@ -24,7 +24,6 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from advisor.facts.manifests import manifest_folder
 from advisor.model import (
     BufferingMiddleware,
     ContentEncodingHook,
@@ -35,6 +34,7 @@ from advisor.model import (
     RouteHandler,
 )
 from advisor.project.symbols import ProjectIndex
+from advisor.read.manifest_kinds import manifest_folder
 from advisor.records import record
 from advisor.tables import (
     Behaviour,

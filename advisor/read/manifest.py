@@ -20,17 +20,10 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from advisor.read.manifest_kinds import manifest_kind
 from advisor.read.source import decode_text
 from advisor.records import record
 from advisor.versions import exact_version
-
-LOCK_FILES = {
-    "poetry.lock": "poetry.lock",
-    "uv.lock": "uv.lock",
-    "pdm.lock": "pdm.lock",
-    "pipfile.lock": "Pipfile.lock",
-}
-REQUIREMENTS_FOLDER = "requirements"
 
 _NAME = re.compile(r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$")
 _TOML_KEY = re.compile(r"""^\s*["']?([A-Za-z0-9._-]+)["']?\s*=""")
@@ -65,22 +58,6 @@ class Manifest:
 
 def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def manifest_kind(path: str) -> str | None:
-    """What kind of manifest a file is, from its name alone (never its content)."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1].lower()
-    if name in LOCK_FILES:
-        return LOCK_FILES[name]
-    if name == "pyproject.toml":
-        return "pyproject"
-    if name.endswith(".txt") and (
-        name.startswith("requirements")
-        or (len(parts) > 1 and parts[-2].lower() == REQUIREMENTS_FOLDER)
-    ):
-        return "requirements"
-    return None
 
 
 def read_manifest(path: str, data: bytes) -> Manifest | None:
