@@ -104,7 +104,16 @@ def analyze(
         settings = load_settings(resolved_paths, config)
     # The rule files, read once: the cached catalog and the snapshot's context are keyed by them.
     rules = snapshot.rule_texts(settings.rule_dirs) if cache else None
-    catalog = catalog_for(settings, rule_texts=rules)
+    catalogs: list[Catalog] = []
+
+    def build_catalog() -> None:
+        catalogs.append(catalog_for(settings, rule_texts=rules))
+
+    # The built-in rules alone, with no codes in the settings to check against them, cannot
+    # fail to make a catalog: it is built while the workers read the files (40 ms of a cold
+    # run's serial start). Anything that can fail is checked before a file is read.
+    if settings.rule_dirs or settings.severity_overrides or settings.per_file_ignores:
+        build_catalog()
     sources = discover(resolved_paths, settings)
     project_context = (
         snapshot.context(settings, rules, prefilter=prefilter) if rules is not None else None
@@ -118,7 +127,9 @@ def analyze(
         progress=progress,
         overlay=overlay,
         context=project_context,
+        meanwhile=None if catalogs else build_catalog,
     )
+    (catalog,) = catalogs
     if found.served is not None:
 
         def load_summaries() -> tuple[FileSummary, ...]:

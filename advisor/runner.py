@@ -115,11 +115,13 @@ def summarize_sources(
     progress: Callable[[int, int], None] | None = None,
     overlay: Mapping[str, bytes] | None = None,
     context: str | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Summaries:
     """`progress(done, total)` is told about every file once it is read, scanned or parsed;
     `overlay` gives some files' content (by relative path) instead of what is on disk;
     `context` (`snapshot.context()`): serve the last run's snapshot in that context if no
-    file's facts changed since."""
+    file's facts changed since; `meanwhile` is called once, while the workers read the files
+    when they do (the main process only waits for them then), else first."""
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
     started = time.time_ns()
     cache = Cache.open(settings.root) if use_cache else None
@@ -129,23 +131,26 @@ def summarize_sources(
     read_already: dict[str, _File] = {}
     if cache is not None and context is not None:
         last = snapshot.load(cache, context, read)
-        if last is not None and overlay is None:
-            try:
-                quick, read_already = _served_by_stat(sources, last, runner, read, started)
-            finally:
-                runner.close()
-            if quick is not None:
-                if progress is not None:
-                    progress(len(sources), len(sources))
-                return Summaries((), (), runner.parsed, quick[0], last, quick[1])
-    if (
+    in_workers = (
         prefilter
         and last is None
         and overlay is None
         and runner.jobs > 1
         and len(sources) >= READ_IN_WORKERS_FILES
-    ):
-        return _read_in_workers(sources, runner, read, started)
+    )
+    if in_workers:
+        return _read_in_workers(sources, runner, read, started, meanwhile)
+    if meanwhile is not None:
+        meanwhile()
+    if last is not None and overlay is None:
+        try:
+            quick, read_already = _served_by_stat(sources, last, runner, read, started)
+        finally:
+            runner.close()
+        if quick is not None:
+            if progress is not None:
+                progress(len(sources), len(sources))
+            return Summaries((), (), runner.parsed, quick[0], last, quick[1])
     files: list[_File] = []
     early: dict[str, FileSummary] = {}
     try:
@@ -196,6 +201,7 @@ def _read_in_workers(
     runner: _Runner,
     read: Callable[[str], bytes | None],
     started: int,
+    meanwhile: Callable[[], None] | None,
 ) -> Summaries:
     """`summarize_sources` over a large tree with no snapshot to serve it (READ_IN_WORKERS_FILES):
     the workers read and scan the files, and parse those that trigger as soon as their scans
@@ -210,7 +216,7 @@ def _read_in_workers(
     work = _Work(runner, python, others)
     begun = _EarlyStart(work)
     try:
-        for source, loaded in runner.loaded(sources, read):
+        for source, loaded in runner.loaded(sources, read, meanwhile):
             if isinstance(loaded, FileSummary):
                 early[source.rel] = loaded
                 continue
@@ -831,13 +837,17 @@ class _Runner:
         item.cached["dirty"] = not stored
 
     def loaded(
-        self, sources: Sequence[SourceFile], read: Callable[[str], bytes | None]
+        self,
+        sources: Sequence[SourceFile],
+        read: Callable[[str], bytes | None],
+        meanwhile: Callable[[], None] | None = None,
     ) -> Iterator[tuple[SourceFile, _File | FileSummary]]:
         """Each source read in the worker processes (`_load_many`), in order, with what the
         cache holds for it: its bytes are not kept. Every chunk is queued at once, ahead of
         whatever the caller starts meanwhile: the files that trigger can wait for the end of
         the reading (the workers are busy with it), but what comes next depends on knowing
-        every file's imports, and the workers idled while the last chunks waited their turn."""
+        every file's imports, and the workers idled while the last chunks waited their turn.
+        `meanwhile` runs once they are queued (and the workers forked: no thread runs then)."""
         pool = self._pool()
         futures = [
             (chunk, pool.submit(_load_many, chunk))
@@ -846,6 +856,8 @@ class _Runner:
                 for begin in range(0, len(sources), READ_CHUNK_FILES)
             )
         ]
+        if meanwhile is not None:
+            meanwhile()
         for chunk, future in futures:
             found = future.result()
             for source, loaded in zip(chunk, found, strict=True):

@@ -169,6 +169,29 @@ def test_files_read_in_the_workers_are_served_from_their_entries(
     assert (warm.parsed, warm.summaries, warm.keys) == (0, cold.summaries, cold.keys)
 
 
+def test_meanwhile_runs_once_whichever_way_the_files_are_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine builds the catalog in `meanwhile`: once whether the files are read in the
+    main process or in the workers, or the run is served from the snapshot."""
+    import advisor.engine
+
+    built: list[object] = []
+    build = advisor.engine.catalog_for
+
+    def catalog_for(*args: Any, **options: Any) -> Any:
+        built.append(build(*args, **options))
+        return built[-1]
+
+    monkeypatch.setattr(advisor.engine, "catalog_for", catalog_for)
+    root = _sse_project(project)
+    cold = _render([root], jobs=1)
+    assert len(built) == 1
+    assert _render([root], jobs=1) == cold and len(built) == 2  # served from the snapshot
+    monkeypatch.setattr(advisor.runner, "READ_IN_WORKERS_FILES", 0)
+    assert _render([root], jobs=2, cache=False) == cold and len(built) == 3
+
+
 def test_a_file_changed_after_it_was_read_is_analysed_as_it_is_and_not_cached(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
