@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from advisor.cache import Cache, Entry
+from advisor.cache import Cache, Entry, package_fingerprint
 
 KEY = "ab" + "0" * 38
 OTHER = "ab" + "1" * 38
@@ -53,3 +54,43 @@ def test_a_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     for key in (KEY, OTHER, KEY):
         cache.put(Entry(key, key))
     assert sorted(p.name for p in (tmp_path / KEY[:2]).iterdir()) == sorted([KEY, OTHER])
+
+
+class _Listed:
+    """A package folder seen only through the Traversable interface (as a zipped install is)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+
+    def iterdir(self) -> Iterator[_Listed]:
+        return (_Listed(child) for child in self.path.iterdir())
+
+    def is_dir(self) -> bool:
+        return self.path.is_dir()
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def test_the_fingerprint_is_of_every_module_and_table_of_the_package(tmp_path: Path) -> None:
+    """Read from the files (os.scandir) or through importlib.resources, the same files in the
+    same order; an edit to code or data changes it, compiled bytecode does not."""
+    package = tmp_path / "advisor"
+    (package / "data").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "data" / "table.yaml").write_text("a: 1\n")
+    (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\x00")
+    first = package_fingerprint(package)
+    assert package_fingerprint(_Listed(package)) == first  # type: ignore[arg-type]
+    (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\x01")
+    (package / "notes.txt").write_text("not code")
+    assert package_fingerprint(package) == first
+    (package / "data" / "table.yaml").write_text("a: 2\n")
+    edited = package_fingerprint(package)
+    assert edited != first
+    assert package_fingerprint(_Listed(package)) == edited  # type: ignore[arg-type]
