@@ -140,13 +140,13 @@ def dotted(*collections: Any) -> frozenset[str]:
         if isinstance(value, str):
             if _DOTTED.fullmatch(value):
                 found.add(value)
-        elif isinstance(value, Mapping):
+        elif isinstance(value, tuple | list | set | frozenset):
+            stack.extend(value)
+        elif isinstance(value, dict | Mapping):  # a dict first: the ABC's check is slower
             stack.extend(value.keys())
             stack.extend(value.values())
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             stack.extend(getattr(value, f.name) for f in dataclasses.fields(value))
-        elif isinstance(value, tuple | list | set | frozenset):
-            stack.extend(value)
     return frozenset(found)
 
 
@@ -161,6 +161,7 @@ def _api_heads(sdk: tables.Sdk) -> set[str]:
     return heads | sdk.transparent | sdk.async_segments | set(sdk.derived or ())
 
 
+@functools.cache
 def sdk_triggers() -> Triggers:
     """LLM calls (and what consumes, polls or exports their clients): a client class, an SDK
     module used as a client (and its API), or a client factory."""
@@ -176,6 +177,7 @@ def sdk_triggers() -> Triggers:
     )
 
 
+@functools.cache
 def http_triggers() -> Triggers:
     """Responses of HTTP client libraries (chunk decoding, status polls); any import of one
     counts (`imports_library`)."""
@@ -193,6 +195,7 @@ def chunk_decode_triggers() -> Group:
     return sdk_triggers(), http_triggers().needing([*iterators, "while"])
 
 
+@functools.cache
 def response_triggers() -> Triggers:
     """Response classes, header hooks and event ids. A FastAPI path operation that `yield`s, a
     Flask view's return value and a handler's request parameter are read only in a function
