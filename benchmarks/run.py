@@ -12,8 +12,9 @@ note when npm is missing).
 
 For each input it prints the median wall time of the advisor cold (empty cache), warm (the
 cache filled) and after touching one file (a comment appended to the largest file, which is
-summarized again, and to a file of median size), each peer's time, the ratios, and the peak memory
-(the largest process of each run's process tree). `--equivalence` also checks, for every source
+summarized again, and to a file of median size), each peer's time (its runs take turns with
+the advisor's cold runs), the ratios, and the peak memory (the largest process of each run's
+process tree). `--equivalence` also checks, for every source
 tree, that the pre-filter changes no finding and no endpoint (filtered vs full run).
 """
 
@@ -68,10 +69,14 @@ REDOCLY_CONFIG = textwrap.dedent(
     """
 )
 PEAK = (
-    "import resource, subprocess, sys; "
+    "import resource, subprocess, sys, time; "
+    "start = time.perf_counter(); "
     "code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"
+    "elapsed = time.perf_counter() - start; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code, elapsed)"
 )
+"""Runs a command and prints its peak memory (the largest process of its tree), its exit status
+and its wall time (measured here, so that starting this wrapper's Python is not counted)."""
 
 
 @dataclass
@@ -98,25 +103,32 @@ ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTEC
 def measure(command: list[str], repeat: int, before: object = None) -> Timing:
     """Median wall time and peak memory of `command` (each run in a fresh process tree), after
     one run that is not counted (bytecode written, files in the page cache)."""
-    import time
+    return measure_in_turns([(command, before)], repeat)[0]
 
-    subprocess.run(command, capture_output=True, check=False, env=ENVIRONMENT)
-    timing = Timing()
+
+def measure_in_turns(runs: list[tuple[list[str], object]], repeat: int) -> list[Timing]:
+    """`measure` for several commands (each with what to do before each of its runs), taking
+    turns: one run of each, `repeat` times. The machine's speed drifts over minutes; measured
+    one after the other, a tool and its peer met different machines and their ratio moved by a
+    tenth or more from one run of the script to the next."""
+    for command, _ in runs:
+        subprocess.run(command, capture_output=True, check=False, env=ENVIRONMENT)
+    timings = [Timing() for _ in runs]
     for _ in range(repeat):
-        if callable(before):
-            before()
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", PEAK, *command],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=ENVIRONMENT,
-        ).stdout.split()
-        timing.times.append(time.perf_counter() - start)
-        if out:
-            timing.peak_kb = max(timing.peak_kb, int(out[0]))
-    return timing
+        for (command, before), timing in zip(runs, timings, strict=True):
+            if callable(before):
+                before()
+            out = subprocess.run(
+                [sys.executable, "-c", PEAK, *command],
+                capture_output=True,
+                text=True,
+                check=False,
+                env=ENVIRONMENT,
+            ).stdout.split()
+            if len(out) == 3:
+                timing.peak_kb = max(timing.peak_kb, int(out[0]))
+                timing.times.append(float(out[2]))
+    return timings
 
 
 def prepare_packages(work: Path, names: list[str]) -> dict[str, Path]:
@@ -238,22 +250,23 @@ def bench_tree(
     def clear() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
-    cold = measure(advisor, repeat, before=clear)
+    peer_command = None
+    if semgrep:
+        rule = work / "semgrep-rule.yaml"
+        rule.write_text(SEMGREP_RULE, encoding="utf-8")
+        peer_command = [*semgrep, "scan", "--quiet", "--metrics=off", "--disable-version-check",
+                        "--config", str(rule), str(tree)]  # fmt: skip
+    cold, *peer = measure_in_turns(
+        [(advisor, clear), *([(peer_command, None)] if peer_command else [])], repeat
+    )
     warm = measure(advisor, repeat)
     by_size = sorted(tree.rglob("*.py"), key=lambda p: (-p.stat().st_size, str(p)))
     # the worst case (the largest file is summarized again) and a typical one (median size)
     touched = [touch_and_measure(advisor, repeat, by_size[i]) for i in (0, len(by_size) // 2)]
     one_core = measure([*advisor[:2], "--jobs", "1", "--no-cache", *advisor[2:]], 1)
     row = [name, cold.text(), warm.text(), touched[0].text(), touched[1].text(), one_core.text()]
-    if semgrep:
-        rule = work / "semgrep-rule.yaml"
-        rule.write_text(SEMGREP_RULE, encoding="utf-8")
-        peer = measure(
-            [*semgrep, "scan", "--quiet", "--metrics=off", "--disable-version-check",
-             "--config", str(rule), str(tree)],
-            repeat,
-        )  # fmt: skip
-        row += [peer.text(), f"{cold.median / peer.median:.2f}"]
+    if peer:
+        row += [peer[0].text(), f"{cold.median / peer[0].median:.2f}"]
     else:
         row += ["-", "-"]
     return row
@@ -281,12 +294,19 @@ def bench_spec(
     (folder / ".git").mkdir()
     advisor = [*command, "check", "-q", "--exit-zero", str(folder)]
     cache = folder / ".advisor_cache"
-    cold = measure(advisor, repeat, before=lambda: shutil.rmtree(cache, ignore_errors=True))
+    names = [peer for peer in ("redocly", "spectral") if peer in peers]
+    cold, *timings = measure_in_turns(
+        [
+            (advisor, lambda: shutil.rmtree(cache, ignore_errors=True)),
+            *(([*peers[peer], str(folder / spec.name)], None) for peer in names),
+        ],
+        repeat,
+    )
     warm = measure(advisor, repeat)
     row = [name, cold.text(), warm.text()]
     for peer in ("redocly", "spectral"):
-        if peer in peers:
-            timing = measure([*peers[peer], str(folder / spec.name)], repeat)
+        if peer in names:
+            timing = timings[names.index(peer)]
             row += [timing.text(), f"{cold.median / timing.median:.2f}"]
         else:
             row += ["-", "-"]
