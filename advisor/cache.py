@@ -16,6 +16,7 @@ checkout) is silently off.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -106,6 +107,9 @@ class Cache:
         self._listed: dict[str, frozenset[str]] = {}
         """Entries of each shard folder looked in, listed once: a cold run asks about every
         file, and a failed `open` per file cost a tenth of a second on litellm."""
+        self._shards: frozenset[str] | None = None
+        """The shard folders, listed once: in a cold run most do not exist, and trying to list
+        each of the 256 was most of the 8 ms its look-ups took."""
 
     @classmethod
     def open(cls, root: Path) -> Cache | None:
@@ -132,12 +136,20 @@ class Cache:
     def _listing(self, shard: str) -> frozenset[str]:
         names = self._listed.get(shard)
         if names is None:
-            try:
-                names = frozenset(entry.name for entry in (self.folder / shard).iterdir())
-            except OSError:
-                names = frozenset()
+            names = frozenset()
+            if shard in self._shard_names():
+                with contextlib.suppress(OSError):
+                    names = frozenset(entry.name for entry in (self.folder / shard).iterdir())
             self._listed[shard] = names
         return names
+
+    def _shard_names(self) -> frozenset[str]:
+        if self._shards is None:
+            try:
+                self._shards = frozenset(entry.name for entry in self.folder.iterdir())
+            except OSError:
+                self._shards = frozenset()
+        return self._shards
 
     def get(self, key: str, read: Callable[[str], bytes | None]) -> Entry | None:
         """The entry, if present, intact, and its dependencies unchanged. An entry that
@@ -175,6 +187,8 @@ class Cache:
         except OSError:
             return  # a full disk or a read-only folder: the run goes on uncached
         shard = entry.key[:2]
+        if self._shards is not None:
+            self._shards = self._shards | {shard}
         if shard in self._listed:
             self._listed[shard] = self._listed[shard] | {entry.key}
 

@@ -94,3 +94,14 @@ def test_the_fingerprint_is_of_every_module_and_table_of_the_package(tmp_path: P
     edited = package_fingerprint(package)
     assert edited != first
     assert package_fingerprint(_Listed(package)) == edited  # type: ignore[arg-type]
+
+
+def test_an_entry_written_in_a_new_shard_after_a_look_up_is_found(tmp_path: Path) -> None:
+    """The cache lists its shard folders once (a cold run's look-ups find none); one it
+    creates itself afterwards is listed when asked about."""
+    cache = Cache.open(tmp_path)
+    assert cache is not None
+    assert cache.get("ab" + "0" * 38, lambda _: None) is None
+    cache.put(Entry("cd" + "1" * 38, 1))
+    found = cache.get("cd" + "1" * 38, lambda _: None)
+    assert found is not None and found.value == 1
