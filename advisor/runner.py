@@ -847,7 +847,7 @@ class _Runner:
         whatever the caller starts meanwhile: the files that trigger can wait for the end of
         the reading (the workers are busy with it), but what comes next depends on knowing
         every file's imports, and the workers idled while the last chunks waited their turn.
-        `meanwhile` runs once they are queued (and the workers forked: no thread runs then)."""
+        `meanwhile` runs once they are queued, while the workers read."""
         pool = self._pool()
         futures = [
             (chunk, pool.submit(_load_many, chunk))
