@@ -109,10 +109,10 @@ def analyze(
     def build_catalog() -> None:
         catalogs.append(catalog_for(settings, rule_texts=rules))
 
-    # The built-in rules alone, with no codes in the settings to check against them, cannot
-    # fail to make a catalog: it is built while the workers read the files (40 ms of a cold
-    # run's serial start). Anything that can fail is checked before a file is read.
-    if settings.rule_dirs or settings.severity_overrides or settings.per_file_ignores:
+    # A catalog that cannot fail is built while the workers read the files (40 ms of a cold
+    # run's serial start); one that can is built first, so its error comes before any file is
+    # read.
+    if _catalog_may_fail(settings):
         build_catalog()
     sources = discover(resolved_paths, settings)
     project_context = (
@@ -246,6 +246,12 @@ def catalog_for(settings: Settings, *, rule_texts: Sequence[bytes] | None = None
     for pattern, codes in settings.per_file_ignores:
         check_selectors(codes, catalog, f"per-file-ignores '{pattern}'")
     return catalog
+
+
+def _catalog_may_fail(settings: Settings) -> bool:
+    """Whether `catalog_for` can raise: rule files of the user's, or codes in the settings that
+    it checks against the catalog (the built-in rules alone were validated at build time)."""
+    return bool(settings.rule_dirs or settings.severity_overrides or settings.per_file_ignores)
 
 
 def _cached_catalog(settings: Settings, rule_texts: Sequence[bytes]) -> Catalog:
