@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from support import CORPUS
 
@@ -230,6 +230,7 @@ YAMLISH = st.sampled_from(
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(YAMLISH, min_size=1, max_size=25), st.booleans())
+@example(["key: ", "\n  ", "|", "\n  ", "a"], False)  # a header alone on its line, at the end
 def test_yaml_shaped_noise_is_declined_or_read_the_same(parts: list[str], newline: bool) -> None:
     assert_same_reading("".join(parts) + ("\n" if newline else ""))
 

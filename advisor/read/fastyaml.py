@@ -269,14 +269,17 @@ def _depth(segment: str) -> int:
 
 def _ends_in_block_scalar(text: str) -> bool:
     """Whether a block scalar (`|`, `>`) may run to the end of the text: whether some line
-    ending in a header has no later line indented as little as itself."""
+    ending in a header has no later line indented as little as itself. A header alone on its
+    line (`key:` then `  |`) is bounded by the key above, indented less than the header and
+    maybe as little as the content (`  a`): only a later line at the margin ends it surely."""
     lowest = len(text)  # the least indentation of the lines after the current one
     for line in reversed(text.split("\n")):
         stripped = line.lstrip(" ")
         if not stripped:
             continue
         indent = len(line) - len(stripped)
-        if lowest > indent and _BLOCK_SCALAR.search(line):
+        bound = 0 if stripped[0] in "|>" else indent
+        if lowest > bound and _BLOCK_SCALAR.search(line):
             return True
         lowest = min(lowest, indent)
     return False
